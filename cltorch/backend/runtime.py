@@ -1,0 +1,114 @@
+"""One OpenCL context, in-order queue, allocator and kernel cache per device."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pyopencl as cl
+
+from . import discovery, programs, settings
+from .allocator import CachingAllocator
+
+
+class DeviceRuntime:
+    """Everything cltorch keeps for one OpenCL device."""
+
+    def __init__(self, info: discovery.DeviceInfo):
+        self.info = info
+        self.context = cl.Context([info.cl_device])
+        self.queue = cl.CommandQueue(self.context, info.cl_device)
+        self.allocator = CachingAllocator(
+            self.context, f"{info.exact_name} ({info.name})", info.global_mem, info.max_alloc,
+            settings.memory_limit())
+        variant = settings.variant_override() or ("gpu" if info.is_gpu else "cpu")
+        self.variant = variant
+        # CPUs (PoCL) run a work-group as a loop in one thread: a fixed, modest size
+        # keeps the number of compiled work-group variants at one per kernel.
+        self.work_group = min(256 if variant == "gpu" else 64, info.max_work_group)
+        self.has_fp64 = info.has_fp64 and not settings.disable_fp64()
+        self.has_fp16 = info.has_fp16 and not settings.disable_fp16()
+        self._programs: dict = {}
+        self._kernels: dict = {}
+        self._lock = threading.Lock()
+
+    # -- programs and kernels ------------------------------------------------
+    def kernel(self, filename: str, name: str, defines: dict | None = None):
+        """The cached Kernel object for (file, kernel name, -D defines)."""
+        key = (filename, name, tuple(sorted((defines or {}).items())))
+        k = self._kernels.get(key)
+        if k is not None:
+            return k
+        with self._lock:
+            options = programs.format_options(self._device_defines(defines or {}))
+            pkey = (filename, options)
+            prg = self._programs.get(pkey)
+            if prg is None:
+                prg = programs.build_program(self.context, self.info, filename, options)
+                self._programs[pkey] = prg
+            k = getattr(prg, name)
+            self._kernels[key] = k
+        return k
+
+    def _device_defines(self, defines: dict) -> dict:
+        out = dict(defines)
+        if self.has_fp64:
+            out["CLT_HAS_FP64"] = True
+        if self.has_fp16:
+            out["CLT_HAS_FP16"] = True
+        out["CLT_VARIANT_" + self.variant.upper()] = True
+        return out
+
+    # -- launching -----------------------------------------------------------
+    def launch(self, kernel, n: int, *args) -> None:
+        """Run a 1-D kernel over n items (rounded up to the work-group size)."""
+        if n <= 0:
+            return
+        wg = self.work_group
+        kernel.set_args(*args)
+        cl.enqueue_nd_range_kernel(self.queue, kernel, (((n + wg - 1) // wg) * wg,), (wg,))
+
+    def launch_single(self, kernel, *args) -> None:
+        """Run a kernel as one work-item (sequential algorithms such as Fisher-Yates)."""
+        kernel.set_args(*args)
+        cl.enqueue_nd_range_kernel(self.queue, kernel, (1,), (1,))
+
+    # -- transfers -----------------------------------------------------------
+    def upload(self, buf, host: np.ndarray, byte_offset: int = 0) -> None:
+        """Copy a contiguous host array into a buffer without waiting."""
+        if host.nbytes:
+            cl.enqueue_copy(self.queue, buf, np.ascontiguousarray(host), dst_offset=byte_offset, is_blocking=False)
+
+    def download(self, buf, host: np.ndarray, byte_offset: int = 0) -> None:
+        """Copy a buffer into a contiguous host array, waiting for the result."""
+        if host.nbytes:
+            cl.enqueue_copy(self.queue, host, buf, src_offset=byte_offset, is_blocking=True)
+
+    def copy_buffer(self, dst, src, nbytes: int, dst_offset: int = 0, src_offset: int = 0) -> None:
+        """Device-side byte copy between two buffers of this device."""
+        if nbytes:
+            cl.enqueue_copy(self.queue, dst, src, byte_count=nbytes, dst_offset=dst_offset, src_offset=src_offset)
+
+    def synchronize(self) -> None:
+        """Wait for every queued command of this device."""
+        self.queue.finish()
+
+
+_runtimes: dict = {}
+_runtimes_lock = threading.Lock()
+
+
+def runtime_for(info: discovery.DeviceInfo) -> DeviceRuntime:
+    """The (lazily created) runtime of one OpenCL device."""
+    rt = _runtimes.get(info.exact_name)
+    if rt is None:
+        with _runtimes_lock:
+            rt = _runtimes.get(info.exact_name)
+            if rt is None:
+                rt = DeviceRuntime(info)
+                _runtimes[info.exact_name] = rt
+    return rt
+
+
+def active_runtimes() -> list:
+    """Runtimes created so far in this process."""
+    return list(_runtimes.values())
