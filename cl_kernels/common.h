@@ -63,27 +63,36 @@
 #define ST_u8(p, i, v) ((p)[i] = (uchar)(v))
 #define ST_b8(p, i, v) ((p)[i] = (uchar)((v) != 0))
 
+/* Kind of a tag, for #if: 0 bool, 1 integer, 2 floating. */
+#define KIND(tag) CLT_CAT(KIND_, tag)
+#define KIND_f32 2
+#define KIND_f64 2
+#define KIND_f16 2
+#define KIND_i64 1
+#define KIND_i32 1
+#define KIND_i16 1
+#define KIND_i8 1
+#define KIND_u8 1
+#define KIND_b8 0
+
 /* Strided layout of up to four operands over one broadcast shape.
- * The host coalesces dimensions first; NDIM (a -D macro, 0..MAXDIM) is the
- * count left, and NDIM == 0 means every operand is contiguous from its offset. */
+ * The host coalesces dimensions first; kernels built with -DCLT_STRIDED walk
+ * ndim dimensions, the others treat every operand as dense from its offset. */
 #define MAXDIM 8
 typedef struct {
     long shape[MAXDIM];
     long stride[4][MAXDIM];
     long offset[4];
+    long ndim;
 } layout_t;
-
-#ifndef NDIM
-#define NDIM 0
-#endif
 
 /* Element offsets of operands 0..nops-1 for the linear index i. */
 inline void clt_offsets(const layout_t *L, long i, int nops, long *off) {
     for (int k = 0; k < nops; ++k) off[k] = L->offset[k];
-#if NDIM == 0
+#ifndef CLT_STRIDED
     for (int k = 0; k < nops; ++k) off[k] += i;
 #else
-    for (int d = NDIM - 1; d >= 0; --d) {
+    for (int d = (int)L->ndim - 1; d >= 0; --d) {
         long q = i / L->shape[d];
         long c = i - q * L->shape[d];
         for (int k = 0; k < nops; ++k) off[k] += c * L->stride[k][d];

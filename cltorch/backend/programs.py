@@ -102,9 +102,13 @@ def build_program(context, info, filename: str, options: str):
     try:
         prg = cl.Program(context, source).build(options=options, devices=[device])
     except cl.Error as exc:
+        hint = ""
+        if "unknown target CPU" in str(exc):
+            hint = ("\nhint: this PoCL build's LLVM does not know this processor; install a newer PoCL "
+                    "(Debian/Ubuntu: apt-get install pocl-opencl-icd) and cltorch will prefer it.")
         raise KernelBuildError(
-            f"building cl_kernels/{filename} for {info.name} failed\n"
-            f"options: {options}\nbuild log:\n{exc}") from None
+            f"building cl_kernels/{filename} for {info.name} ({info.platform_version}) failed\n"
+            f"options: {options}\nbuild log:\n{exc}{hint}") from None
     if path is not None:
         try:
             _write_atomic(path, prg.get_info(cl.program_info.BINARIES)[0])

@@ -18,6 +18,6 @@ def copy_into(dst, src, src_strides=None) -> None:
         rt.copy_buffer(dst._storage.buffer, src._storage.buffer, n * size,
                        dst_offset=dst._offset * size, src_offset=src._offset * size)
         return
-    for ndim, layout, count in plan(dst._shape, [(dst._offset, dst._stride), (src._offset, strides)]):
-        k = rt.kernel("copy.cl", "copy_cast", {"OUT": dst.dtype.tag, "A": src.dtype.tag, "NDIM": ndim})
+    for strided, layout, count in plan(dst._shape, [(dst._offset, dst._stride), (src._offset, strides)]):
+        k = rt.kernel("copy.cl", "copy_cast", {"OUT": dst.dtype.tag, "A": src.dtype.tag, "CLT_STRIDED": strided})
         rt.launch(k, count, dst._storage.buffer, src._storage.buffer, layout, np.int64(count))

@@ -22,8 +22,8 @@ def _acc(rt):
 def fill(dst, value) -> None:
     """Set every element of dst (any strides) to value."""
     rt = dst._storage.runtime
-    for ndim, layout, count in plan(dst._shape, [(dst._offset, dst._stride)]):
-        k = rt.kernel("fill.cl", "fill_value", {"OUT": dst.dtype.tag, "NDIM": ndim})
+    for strided, layout, count in plan(dst._shape, [(dst._offset, dst._stride)]):
+        k = rt.kernel("fill.cl", "fill_value", {"OUT": dst.dtype.tag, "CLT_STRIDED": strided})
         rt.launch(k, count, dst._storage.buffer, _scalar(dst.dtype, value), layout, np.int64(count))
 
 

@@ -2,7 +2,7 @@
 
 Dimensions are coalesced first (size-1 dimensions dropped, neighbours that are
 contiguous for every operand merged) so most launches use few dimensions, and
-launches where every operand is dense use the NDIM=0 fast path.
+launches where every operand is dense use the non-strided fast path.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 
 MAXDIM = 8
 MAXOPS = 4
-_FIELDS = MAXDIM + MAXOPS * MAXDIM + MAXOPS
+_FIELDS = MAXDIM + MAXOPS * MAXDIM + MAXOPS + 1
 
 
 def numel(shape) -> int:
@@ -55,7 +55,7 @@ def coalesce(shape, strides_per_op):
 
 
 def plan(shape, operands):
-    """Yield (ndim, packed layout, count) launches covering ``shape`` for the operands.
+    """Yield (strided, packed layout, count) launches covering ``shape`` for the operands.
 
     ``operands`` are tensors viewed at ``shape`` (broadcast strides already applied),
     given as (offset, strides) pairs. More than MAXDIM dimensions are handled by
@@ -68,18 +68,18 @@ def plan(shape, operands):
     offsets = [off for off, _ in operands]
     dense = len(sizes) <= 1 and all(not st or st[0] == 1 for st in strides)
     if dense:
-        yield 0, _pack([], [[] for _ in operands], offsets), n
+        yield False, _pack([], [[] for _ in operands], offsets), n
         return
     outer = len(sizes) - MAXDIM
     if outer <= 0:
-        yield len(sizes), _pack(sizes, strides, offsets), n
+        yield True, _pack(sizes, strides, offsets), n
         return
     inner_sizes = sizes[outer:]
     inner_strides = [st[outer:] for st in strides]
     count = numel(inner_sizes)
     for idx in itertools.product(*(range(s) for s in sizes[:outer])):
         offs = [off + sum(i * st[d] for d, i in enumerate(idx)) for off, st in zip(offsets, strides)]
-        yield MAXDIM, _pack(inner_sizes, inner_strides, offs), count
+        yield True, _pack(inner_sizes, inner_strides, offs), count
 
 
 def _pack(sizes, strides, offsets) -> np.ndarray:
@@ -89,5 +89,7 @@ def _pack(sizes, strides, offsets) -> np.ndarray:
     for k, st in enumerate(strides):
         base = MAXDIM + k * MAXDIM
         buf[base:base + len(st)] = st
-    buf[MAXDIM + MAXOPS * MAXDIM:MAXDIM + MAXOPS * MAXDIM + len(offsets)] = offsets
+    base = MAXDIM + MAXOPS * MAXDIM
+    buf[base:base + len(offsets)] = offsets
+    buf[-1] = len(sizes)
     return buf
