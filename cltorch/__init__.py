@@ -49,3 +49,13 @@ def is_floating_point(input: Tensor) -> bool:
 def numel(input: Tensor) -> int:
     """Number of elements of input."""
     return input.numel()
+
+from . import _elementwise
+from ._elementwise import *  # noqa: F401,F403  (the elementwise functions)
+from ._elementwise import abs, round, pow  # noqa: F401  (names that shadow builtins)
+from ._promotion import result_type, can_cast
+from . import _reductions, _views, _indexing, _linalg
+from ._reductions import *  # noqa: F401,F403
+from ._views import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._linalg import *  # noqa: F401,F403

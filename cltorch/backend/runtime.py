@@ -30,6 +30,7 @@ class DeviceRuntime:
         self._programs: dict = {}
         self._kernels: dict = {}
         self._lock = threading.Lock()
+        self._error_buf = None
 
     # -- programs and kernels ------------------------------------------------
     def kernel(self, filename: str, name: str, defines: dict | None = None):
@@ -87,6 +88,25 @@ class DeviceRuntime:
         """Device-side byte copy between two buffers of this device."""
         if nbytes:
             cl.enqueue_copy(self.queue, dst, src, byte_count=nbytes, dst_offset=dst_offset, src_offset=src_offset)
+
+    # -- device-side error flag ---------------------------------------------
+    @property
+    def error_buffer(self):
+        """A one-int device buffer kernels set to report bad input (bad index, division by zero)."""
+        if self._error_buf is None:
+            self._error_buf = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, 4)
+            cl.enqueue_fill_buffer(self.queue, self._error_buf, np.int32(0), 0, 4)
+        return self._error_buf
+
+    def take_error(self) -> int:
+        """Read and clear the error flag (waits for queued kernels)."""
+        if self._error_buf is None:
+            return 0
+        flag = np.zeros(1, dtype=np.int32)
+        cl.enqueue_copy(self.queue, flag, self._error_buf, is_blocking=True)
+        if flag[0]:
+            cl.enqueue_fill_buffer(self.queue, self._error_buf, np.int32(0), 0, 4)
+        return int(flag[0])
 
     def synchronize(self) -> None:
         """Wait for every queued command of this device."""

@@ -3,16 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .layout import numel, plan
-
-
-def _scalar(dtype, value):
-    """A NumPy scalar of the type the kernel computes in for ``dtype``."""
-    if dtype.tag == "f16":
-        return np.float32(value)
-    if dtype.tag == "b8":
-        return np.uint8(bool(value))
-    return dtype.np.type(value)
+from .layout import kernel_scalar, numel, plan
 
 
 def _acc(rt):
@@ -24,7 +15,7 @@ def fill(dst, value) -> None:
     rt = dst._storage.runtime
     for strided, layout, count in plan(dst._shape, [(dst._offset, dst._stride)]):
         k = rt.kernel("fill.cl", "fill_value", {"OUT": dst.dtype.tag, "CLT_STRIDED": strided})
-        rt.launch(k, count, dst._storage.buffer, _scalar(dst.dtype, value), layout, np.int64(count))
+        rt.launch(k, count, dst._storage.buffer, kernel_scalar(dst.dtype, value), layout, np.int64(count))
 
 
 def arange(dst, start, step) -> None:

@@ -93,3 +93,16 @@ def _pack(sizes, strides, offsets) -> np.ndarray:
     buf[base:base + len(offsets)] = offsets
     buf[-1] = len(sizes)
     return buf
+
+
+def kernel_scalar(dtype, value):
+    """A NumPy scalar of the type kernels compute in for ``dtype`` (half computes in float).
+
+    Python ints wrap into narrow integer types the way a C cast does."""
+    if dtype.tag == "f16":
+        return np.float32(value)
+    if dtype.tag == "b8":
+        return np.uint8(bool(value))
+    if dtype.is_floating_point:
+        return dtype.np.type(value)
+    return np.array(int(value)).astype(dtype.np)[()]

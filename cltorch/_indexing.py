@@ -1,0 +1,2 @@
+"""Placeholder: filled in by the operations work."""
+__all__ = []
