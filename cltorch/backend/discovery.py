@@ -52,7 +52,11 @@ class DeviceInfo:
 
     @property
     def type_name(self) -> str:
-        return cl.device_type.to_string(self.type_bits).replace(" | _is_bitfield", "")
+        """'cpu', 'gpu', 'accelerator' or several joined by '|' (oclgrind reports all three)."""
+        kinds = [name for name, bit in (("gpu", cl.device_type.GPU), ("cpu", cl.device_type.CPU),
+                                          ("accelerator", cl.device_type.ACCELERATOR))
+                 if self.type_bits & int(bit)]
+        return "|".join(kinds) or "custom"
 
     @property
     def has_fp64(self) -> bool:
