@@ -7,5 +7,5 @@ __kernel void copy_cast(__global STYPE(OUT) *out, __global const STYPE(A) *a, la
     if (i >= n) return;
     long off[2];
     clt_offsets(&L, i, 2, off);
-    ST(OUT, out, off[0], (CTYPE(OUT))LD(A, a, off[1]));
+    ST(OUT, out, off[0], LD(A, a, off[1]));  /* ST converts (bool: != 0) */
 }

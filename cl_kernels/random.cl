@@ -51,16 +51,18 @@ __kernel void uniform(__global STYPE(OUT) *out, ulong seed, ulong base, ACC_FLOA
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     double u0 = unit_double(r.x, r.y), u1 = unit_double(r.z, r.w);
-    out[first] = low + (high - low) * u0;
-    if (first + 1 < n) out[first + 1] = low + (high - low) * u1;
+    double v0 = low + (high - low) * u0, v1 = low + (high - low) * u1;
+    out[first] = v0 >= high ? low : v0;  /* rounding must never reach the open end */
+    if (first + 1 < n) out[first + 1] = v1 >= high ? low : v1;
 #else
     long first = b * 4;
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4 && first + j < n; ++j) {
         ACC_FLOAT v = low + (high - low) * (ACC_FLOAT)unit_float(word(r, j));
-        if (v >= high) v = low;  /* rounding must never reach the open end */
         ST(OUT, out, first + j, v);
+        /* rounding to the output type must never reach the open end */
+        if ((ACC_FLOAT)LD(OUT, out, first + j) >= high) ST(OUT, out, first + j, low);
     }
 #endif
 }

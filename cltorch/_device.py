@@ -50,7 +50,7 @@ class device:
         if type == "cpu" and index not in (None, 0):
             raise RuntimeError(f"cpu device index must be 0 or None, got {index}")
         object.__setattr__(self, "type", type)
-        object.__setattr__(self, "index", None if type == "cpu" else index)
+        object.__setattr__(self, "index", index)
         object.__setattr__(self, "platform", platform)
 
     def __setattr__(self, name, value):
@@ -119,6 +119,8 @@ def canonical(d=None) -> device:
         return _CPU
     if not isinstance(d, device):
         d = device(d)
+    if d.type == "cpu":
+        return _CPU
     if d.type == "cuda" and d.index is None:
         return device("cuda", _current_gpu)
     if d.type == "opencl":

@@ -10,6 +10,7 @@ class Storage:
     def __init__(self, runtime, nbytes: int):
         self.runtime = runtime
         self.nbytes = int(nbytes)
+        self.buffer = None  # set first: __del__ runs even when malloc raises
         if self.nbytes > 0:
             self.buffer, self._block = runtime.allocator.malloc(self.nbytes)
         else:

@@ -103,11 +103,10 @@ def reset_peak_memory_stats(device=None) -> None:
 
 
 def empty_cache() -> None:
-    """Release cached (unused) buffers of every GPU back to the driver."""
+    """Release cached (unused) buffers of every OpenCL device (GPUs and the cpu device) to the driver."""
     from ..backend import active_runtimes
     for rt in active_runtimes():
-        if rt.info.is_gpu:
-            rt.allocator.empty_cache()
+        rt.allocator.empty_cache()
 
 
 def set_per_process_memory_fraction(fraction: float, device=None) -> None:

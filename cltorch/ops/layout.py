@@ -31,7 +31,9 @@ def contiguous_strides(shape) -> tuple:
 
 
 def is_dense(t) -> bool:
-    """True when t's elements are laid out row-major without gaps."""
+    """True when t's elements are laid out row-major without gaps (always for empty tensors)."""
+    if 0 in t._shape:
+        return True
     expected = 1
     for size, stride in zip(reversed(t._shape), reversed(t._stride)):
         if size != 1 and stride != expected:
