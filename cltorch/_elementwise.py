@@ -11,6 +11,9 @@ from . import _dtype
 from . import _promotion as P
 from ._registry import ALL, FLOAT, INT, NUMERIC, register
 from ._shape_utils import broadcast_shapes, broadcast_strides
+from . import _elementwise_grads as G
+from ._tensor_autograd import adopt_inplace
+from .autograd.graph import needs_grad
 from .ops import elementwise as ew
 from .tensor import Tensor, _alloc
 
@@ -79,12 +82,16 @@ def _unary(op, x: Tensor, *, float_op: bool, out_dtype=None, params=(), out=None
     res_dtype = out_dtype or ct
     if inplace:
         P.check_inplace_cast(res_dtype, x.dtype)
+        if needs_grad(x):
+            return adopt_inplace(x, _unary(op, x, float_op=float_op, out_dtype=out_dtype, params=params))
         target = x
     else:
         target = _alloc(x._shape, res_dtype, x.device)
     ew.unary(op, target, (x, x._stride), ct, *params)
     if inplace:
         x._bump_version()
+    elif needs_grad(x) and res_dtype.is_floating_point:
+        G.record_unary(op, x, target, params)
     return _write_out(out, target) if out is not None else target
 
 
@@ -316,6 +323,10 @@ def _binary(op, a, b, *, ct=None, res_dtype=None, alpha=1, beta=0, out=None, inp
     a, b = _same_device((a, b), dev)
     if not isinstance(a, Tensor):
         a = _as_operand_tensor(a, ct, dev)
+    if inplace and needs_grad(a, b):
+        P.check_inplace_cast(res_dtype, a.dtype)
+        return adopt_inplace(a, _binary(op, a, b, ct=ct, res_dtype=res_dtype, alpha=alpha, beta=beta, name=name,
+                                        check_int_error=check_int_error))
     if inplace:
         P.check_inplace_cast(res_dtype, a.dtype)
         shape = a._shape
@@ -335,6 +346,8 @@ def _binary(op, a, b, *, ct=None, res_dtype=None, alpha=1, beta=0, out=None, inp
         _check_div_error(target._runtime)
     if inplace:
         a._bump_version()
+    elif res_dtype.is_floating_point and needs_grad(a, b):
+        G.record_binary(op, a, b, target, alpha)
     return _write_out(out, target) if out is not None else target
 
 
@@ -627,6 +640,8 @@ def _ternary(op, a, b, c, *, ct, res_dtype=None, alpha=1, out=None, inplace_into
     for x in (a, b, c):
         tensors.append(x if isinstance(x, Tensor) else _as_operand_tensor(x, ct, dev))
     tensors = _same_device(tensors, dev)
+    if inplace_into is not None and needs_grad(*tensors):
+        return adopt_inplace(inplace_into, _ternary(op, *tensors, ct=ct, res_dtype=res_dtype, alpha=alpha))
     if inplace_into is not None:
         shape = inplace_into._shape
         full_shape = broadcast_shapes(*(t._shape for t in tensors))
@@ -642,6 +657,8 @@ def _ternary(op, a, b, c, *, ct, res_dtype=None, alpha=1, out=None, inplace_into
     ew.ternary(op, target, *(_view(t, shape) for t in tensors), ct, alpha)
     if inplace_into is not None:
         target._bump_version()
+    elif target.dtype.is_floating_point and needs_grad(*tensors):
+        G.record_ternary(op, *tensors, target, alpha)
     return _write_out(out, target) if out is not None else target
 
 

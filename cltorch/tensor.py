@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import canonical, device, runtime
+from .autograd.graph import needs_grad, record
 from .backend import Storage
 from .ops import copy as copy_ops
 from .ops import fill as fill_ops
@@ -97,6 +98,9 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._base = None
+        self._output_nr = 0
+        self._accumulator = None
+        self._hooks = []
 
     # -- metadata ------------------------------------------------------------
     @property
@@ -195,9 +199,11 @@ class Tensor:
         return self if is_dense(self) else self.clone()
 
     def clone(self, memory_format=None) -> "Tensor":
-        """A dense copy with its own storage."""
+        """A dense copy with its own storage (differentiable)."""
         out = _alloc(self._shape, self.dtype, self.device)
         copy_ops.copy_into(out, self)
+        if needs_grad(self):
+            record("CloneBackward0", out, (self,), lambda g: (g,))
         return out
 
     def _bump_version(self) -> None:
@@ -208,6 +214,9 @@ class Tensor:
         from ._creation import as_tensor_on
         from ._shape_utils import broadcast_strides
         src = as_tensor_on(src, self.device, None)
+        if needs_grad(self, src):
+            from ._tensor_autograd import adopt_inplace
+            return adopt_inplace(self, src.to(self.device, self.dtype).expand(self._shape))
         if src.device != self.device:
             src = src._to_device(self.device)
         strides = broadcast_strides(src, self._shape, "copy_")
@@ -245,7 +254,10 @@ class Tensor:
             copy_ops.copy_into(out, src)
             src = out
         elif copy and src is self:
-            src = self.clone()
+            return self.clone()
+        if needs_grad(self) and dt.is_floating_point:
+            src_dtype, src_dev = self.dtype, self.device
+            record("ToCopyBackward0", src, (self,), lambda g: (g.to(src_dev, src_dtype),))
         return src
 
     def cpu(self) -> "Tensor":
@@ -379,6 +391,9 @@ class Tensor:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.dim()} dimensions.")
             return self.copy_(value)
+        if needs_grad(self):
+            from ._tensor_autograd import adopt_inplace
+            return adopt_inplace(self, self.detach().new_full(self._shape, value))
         fill_ops.fill(self, value)
         self._bump_version()
         return self
