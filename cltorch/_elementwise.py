@@ -83,7 +83,8 @@ def _unary(op, x: Tensor, *, float_op: bool, out_dtype=None, params=(), out=None
     if inplace:
         P.check_inplace_cast(res_dtype, x.dtype)
         if needs_grad(x):
-            return adopt_inplace(x, _unary(op, x, float_op=float_op, out_dtype=out_dtype, params=params))
+            # work on a clone: the formula may save the input, which the copy-back overwrites
+            return adopt_inplace(x, _unary(op, x.clone(), float_op=float_op, out_dtype=out_dtype, params=params))
         target = x
     else:
         target = _alloc(x._shape, res_dtype, x.device)
@@ -325,8 +326,8 @@ def _binary(op, a, b, *, ct=None, res_dtype=None, alpha=1, beta=0, out=None, inp
         a = _as_operand_tensor(a, ct, dev)
     if inplace and needs_grad(a, b):
         P.check_inplace_cast(res_dtype, a.dtype)
-        return adopt_inplace(a, _binary(op, a, b, ct=ct, res_dtype=res_dtype, alpha=alpha, beta=beta, name=name,
-                                        check_int_error=check_int_error))
+        return adopt_inplace(a, _binary(op, a.clone(), b, ct=ct, res_dtype=res_dtype, alpha=alpha, beta=beta,
+                                        name=name, check_int_error=check_int_error))
     if inplace:
         P.check_inplace_cast(res_dtype, a.dtype)
         shape = a._shape
@@ -641,7 +642,9 @@ def _ternary(op, a, b, c, *, ct, res_dtype=None, alpha=1, out=None, inplace_into
         tensors.append(x if isinstance(x, Tensor) else _as_operand_tensor(x, ct, dev))
     tensors = _same_device(tensors, dev)
     if inplace_into is not None and needs_grad(*tensors):
-        return adopt_inplace(inplace_into, _ternary(op, *tensors, ct=ct, res_dtype=res_dtype, alpha=alpha))
+        first = tensors[0].clone() if tensors[0] is inplace_into else tensors[0]
+        return adopt_inplace(inplace_into, _ternary(op, first, *tensors[1:], ct=ct, res_dtype=res_dtype,
+                                                    alpha=alpha))
     if inplace_into is not None:
         shape = inplace_into._shape
         full_shape = broadcast_shapes(*(t._shape for t in tensors))

@@ -165,13 +165,21 @@ def node_name(op: str, tensor_second: bool = False) -> str:
     return "".join(part.capitalize() for part in op.split("_")) + "Backward0"
 
 
+# Which tensors each formula reads; only those are version-checked at backward (as torch saves them).
+_UNARY_USES_OUTPUT = set("exp exp2 expm1 sqrt rsqrt tan tanh sigmoid reciprocal relu".split())
+_UNARY_USES_NOTHING = set("floor ceil round round_decimals trunc sign frac identity neg".split())
+_BINARY_SAVES = {"add": "", "sub": "", "lerp": "", "mul": "ab", "div": "by", "pow": "aby", "hypot": "aby",
+                 "copysign": "ay", "div_trunc": "", "div_floor": ""}
+
+
 def record_unary(op, x, y, params):
     """Attach the unary op's backward to y."""
     maker = UNARY.get(op)
     if maker is None:
         return y
     backward = maker(x, y, params)
-    return record(node_name(op), y, (x,), lambda g: tuple(reduce_to(gi, x) for gi in backward(g)), saved=(x, y))
+    saved = () if op in _UNARY_USES_NOTHING else (y,) if op in _UNARY_USES_OUTPUT else (x,)
+    return record(node_name(op), y, (x,), lambda g: tuple(reduce_to(gi, x) for gi in backward(g)), saved=saved)
 
 
 def record_binary(op, a, b, y, alpha):
@@ -180,7 +188,8 @@ def record_binary(op, a, b, y, alpha):
     if maker is None:
         return y
     backward = maker(a, b, y, alpha)
-    saved = tuple(t for t in (a, b, y) if hasattr(t, "_shape"))
+    uses = _BINARY_SAVES.get(op, "ab")
+    saved = tuple(t for key, t in zip("aby", (a, b, y)) if key in uses and hasattr(t, "_shape"))
 
     def run(g):
         ga, gb = backward(g)

@@ -59,7 +59,8 @@ def retain_grad(self) -> None:
     def keep(grad):
         self.grad = grad.detach() if self.grad is None else self.grad + grad.detach()
 
-    self.grad_fn._add_pre_hook(self._output_nr, keep)
+    # retain_grad runs after the tensor's other hooks, so .grad shows the hooked gradient (as torch)
+    self.grad_fn._retain_hooks[self._output_nr] = keep
     self._retains_grad = True
 
 

@@ -216,7 +216,8 @@ class Tensor:
         src = as_tensor_on(src, self.device, None)
         if needs_grad(self, src):
             from ._tensor_autograd import adopt_inplace
-            return adopt_inplace(self, src.to(self.device, self.dtype).expand(self._shape))
+            src = src.to(self.device, self.dtype)
+            return adopt_inplace(self, src if src._shape == self._shape else src.expand(self._shape))
         if src.device != self.device:
             src = src._to_device(self.device)
         strides = broadcast_strides(src, self._shape, "copy_")

@@ -40,6 +40,9 @@ def _run_pre_hooks(node, grads):
                 replaced = hook(grads[index])
                 if replaced is not None:
                     grads[index] = replaced
+    for index, keep in node._retain_hooks.items():
+        if index < len(grads) and grads[index] is not None:
+            keep(grads[index])
 
 
 def _deliver_to_leaf(node: AccumulateGrad, grad, create_graph: bool) -> None:

@@ -26,6 +26,7 @@ class Node:
         self._saved = [(t, t._version) for t in saved]
         self._num_outputs = num_outputs
         self._pre_hooks: dict = {}      # output index -> [hook(grad) -> grad|None]
+        self._retain_hooks: dict = {}   # output index -> keep(grad), run after the pre-hooks
         self._hooks: list = []          # hook(grad_inputs, grad_outputs)
         self.metadata: dict = {}
 
