@@ -7,6 +7,7 @@ used the old tensor is queued before whatever uses the new one.
 """
 from __future__ import annotations
 
+import gc
 import threading
 
 import pyopencl as cl
@@ -41,7 +42,8 @@ class CachingAllocator:
         self.max_alloc = max_alloc
         self.limit = limit
         self._pool: dict[int, list] = {}
-        self._lock = threading.Lock()
+        # re-entrant: a garbage collection inside malloc may free storages (and so call free) on this thread
+        self._lock = threading.RLock()
         self.allocated = 0       # bytes held by live tensors
         self.reserved = 0        # bytes held by live tensors plus the pool
         self.peak = 0
@@ -85,6 +87,7 @@ class CachingAllocator:
                 except (cl.MemoryError, cl.LogicError, cl.RuntimeError):
                     pass
             if attempt == 0:
+                gc.collect()  # unreachable autograd graphs (reference cycles) may still hold buffers
                 self._release_pool()
         raise self._oom(nbytes, "the device has no more free memory")
 
