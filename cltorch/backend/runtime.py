@@ -68,6 +68,12 @@ class DeviceRuntime:
         kernel.set_args(*args)
         cl.enqueue_nd_range_kernel(self.queue, kernel, (((n + wg - 1) // wg) * wg,), (wg,))
 
+    def launch_nd(self, kernel, global_size, local_size, *args) -> None:
+        """Run a kernel over an explicit N-D range (sizes already rounded by the caller)."""
+        kernel.set_args(*args)
+        cl.enqueue_nd_range_kernel(self.queue, kernel, tuple(global_size),
+                                   tuple(local_size) if local_size is not None else None)
+
     def launch_single(self, kernel, *args) -> None:
         """Run a kernel as one work-item (sequential algorithms such as Fisher-Yates)."""
         kernel.set_args(*args)
