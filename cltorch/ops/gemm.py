@@ -137,7 +137,7 @@ def gemm(out, a, a_strides, b, b_strides, k: int, alpha=1, beta=0) -> None:
         nbatch = numel(sizes)
         if name == "gemm_gpu":
             g = extra.get("WG", GPU_GROUP)
-            _launch_nd(rt, kern, (tiles[1] * g, tiles[0] * g, nbatch), (g, g, 1), *bufs, al, be, packed)
+            rt.launch_nd(kern, (tiles[1] * g, tiles[0] * g, nbatch), (g, g, 1), *bufs, al, be, packed)
         else:
             rt.launch(kern, tiles[0] * tiles[1] * nbatch, *bufs, al, be, packed)
 
@@ -205,12 +205,3 @@ def _gemm_split_k(out, a, a_strides, b, b_strides, k, alpha, beta) -> None:
     # out[m, 0, n] = alpha * sum_p one * part[p, m, n] + beta * out[m, n]: a batch over m
     c = _View(out._storage, out._offset, (M, 1, N), (out._stride[0], 0, out._stride[1]), dt)
     gemm(c, one, (0, 0, 0), part, (N, M * N, 1), parts, alpha, beta)
-
-
-def _launch_nd(rt, kernel, global_size, local_size, *args) -> None:
-    """A 3-D launch through the runtime (its launch_nd when present, else the kernel's own call)."""
-    launch_nd = getattr(rt, "launch_nd", None)
-    if launch_nd is not None:
-        launch_nd(kernel, global_size, local_size, *args)
-        return
-    kernel(rt.queue, global_size, local_size, *args)
