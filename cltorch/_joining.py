@@ -1,7 +1,8 @@
 """Joining tensors: cat and stack and their numpy-style variants.
 
 Each input is copied (with dtype conversion) into its slice of one output
-tensor, so a join costs one strided copy per input.
+tensor, so a join costs one strided copy per input. The backward hands each
+input its slice of the gradient, cast back to the input's dtype.
 """
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Sequence
 
 from . import _promotion as P
 from ._rearrange import check_no_overlap, out_target
-from ._registry import register
-from ._slicing import select, slice_dim
+from ._registry import mark_backward, register
+from ._slicing import slice_dim
+from ._view_grads import refuse_out_with_grad, track, zeros_for
 from ._view_ops import atleast_1d, atleast_2d, atleast_3d, reshape, wrap_dim
 from .ops import copy as copy_ops
 from .tensor import Tensor
@@ -77,16 +79,29 @@ def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
                                        f"list.")
         shape = list(ref._shape)
         shape[d] = sum(x._shape[d] for _, x in kept)
+    refuse_out_with_grad("cat", out, *tensors)
     result = _output(out, shape, dtype, dev, tensors, "torch.cat")
-    start = 0
-    for _, x in kept:
+    start, spans = 0, {}
+    for i, x in kept:
         n = x._shape[d]
         if n:
             copy_ops.copy_into(slice_dim(result, d, start, n), x)
+        spans[i] = (start, n)
         start += n
     if out is not None:
         out._bump_version()
-    return result
+        return result
+    dtypes = [x.dtype for x in tensors]
+
+    def backward(g):
+        return tuple(_as(g.narrow(d, *spans[i]), dt) if i in spans else zeros_for((0,), g).to(dt)
+                     for i, dt in enumerate(dtypes))
+    return track("CatBackward0", result, tensors, backward)
+
+
+def _as(g: Tensor, dtype) -> Tensor:
+    """g in dtype (a differentiable cast when it differs)."""
+    return g if g.dtype is dtype or not dtype.is_floating_point else g.to(dtype)
 
 
 def concat(tensors, dim: int = 0, *, out=None) -> Tensor:
@@ -112,12 +127,22 @@ def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
     d = wrap_dim(dim, ref.dim() + 1)
     dev = _common_device(tensors)
     shape = ref._shape[:d] + (len(tensors),) + ref._shape[d:]
+    refuse_out_with_grad("stack", out, *tensors)
     result = _output(out, shape, P.result_type(*tensors), dev, tensors, "stack")
     for i, x in enumerate(tensors):
-        copy_ops.copy_into(select(result, d, i), x)
+        copy_ops.copy_into(_plane(result, d, i), x)
     if out is not None:
         out._bump_version()
-    return result
+        return result
+    dtypes = [x.dtype for x in tensors]
+    return track("StackBackward0", result, tensors,
+                 lambda g: tuple(_as(g.select(d, i), dt) for i, dt in enumerate(dtypes)))
+
+
+def _plane(t: Tensor, d: int, i: int) -> Tensor:
+    """t's slice i along d, with that dim removed (a raw view to copy into)."""
+    return Tensor._make(t._storage, t._offset + i * t._stride[d], t._shape[:d] + t._shape[d + 1:],
+                        t._stride[:d] + t._stride[d + 1:], t.dtype, t.device)
 
 
 def hstack(tensors, *, out=None) -> Tensor:
@@ -158,3 +183,4 @@ def column_stack(tensors, *, out=None) -> Tensor:
 
 
 register("cat concat concatenate stack hstack vstack row_stack dstack column_stack", "joining", forms=("function",))
+mark_backward("cat concat concatenate stack hstack vstack row_stack dstack column_stack")

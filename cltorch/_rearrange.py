@@ -3,6 +3,7 @@
 Most are one strided copy (ops/copy.copy_into) from a cleverly strided view:
 flip reads through negative strides, repeat through stride-0 dims, roll and
 diag copy between narrowed or diagonal views. tril/triu have their own kernel.
+Each records its backward (flip, roll back, sum the repeats, ...) beside it.
 """
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import operator
 import warnings
 from collections.abc import Sequence
 
-from ._registry import register
+from ._registry import mark_backward, register
 from ._shape_utils import parse_size
-from ._slicing import slice_dim
-from ._view_ops import diagonal as diagonal_view, reshape, wrap_dim
+from ._slicing import diagonal as diagonal_view, diagonal_grad, slice_dim
+from ._view_grads import refuse_out_with_grad, track
+from ._view_ops import reshape, wrap_dim
+from .autograd.grad_mode import no_grad
+from .autograd.graph import needs_grad
 from .ops import copy as copy_ops
 from .ops import fill as fill_ops
 from .ops import shape as shape_ops
@@ -75,7 +79,16 @@ def _repeat(self: Tensor, *repeats) -> Tensor:
         dst_stride += [s * ost, ost]
         src_stride += [0, st]
     copy_ops.copy_into(_raw(out, dst_shape, dst_stride, 0), self, tuple(src_stride))
-    return out
+    in_shape = self._shape
+    return track("RepeatBackward0", out, (self,), lambda g: (_repeat_grad(g, in_shape, repeats),))
+
+
+def _repeat_grad(g: Tensor, in_shape, repeats) -> Tensor:
+    """Sum the copies: view the gradient as (r0, s0, r1, s1, ...) and sum over the r dims."""
+    lead = len(repeats) - len(in_shape)
+    shape = (1,) * lead + tuple(in_shape)
+    split = [n for r, s in zip(repeats, shape) for n in (r, s)]
+    return g.reshape(split).sum(dim=tuple(range(0, len(split), 2))).reshape(in_shape)
 
 
 def tile(input: Tensor, dims) -> Tensor:
@@ -95,13 +108,14 @@ def flip(input: Tensor, dims) -> Tensor:
     out = _alloc(input._shape, input.dtype, input.device)
     if input.dim() == 0 or input.numel() == 0:
         copy_ops.copy_into(out, input)
-        return out
-    stride, offset = list(input._stride), input._offset
-    for d in wrapped:
-        offset += (input._shape[d] - 1) * stride[d]
-        stride[d] = -stride[d]
-    copy_ops.copy_into(out, _raw(input, input._shape, stride, offset))
-    return out
+    else:
+        stride, offset = list(input._stride), input._offset
+        for d in wrapped:
+            offset += (input._shape[d] - 1) * stride[d]
+            stride[d] = -stride[d]
+        copy_ops.copy_into(out, _raw(input, input._shape, stride, offset))
+    dims = tuple(wrapped)
+    return track("FlipBackward0", out, (input,), lambda g: (g.flip(dims),))
 
 
 def _flip_method(self: Tensor, *dims) -> Tensor:
@@ -131,10 +145,17 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     """Shift elements cyclically along dims (of the flattened tensor when dims is None)."""
     shifts = tuple(shifts) if isinstance(shifts, Sequence) else (shifts,)
     shifts = tuple(operator.index(s) for s in shifts)
+    with no_grad():
+        out = _roll(input, shifts, dims)
+    back = tuple(-s for s in shifts)
+    return track("RollBackward0", out, (input,), lambda g: (g.roll(back, dims),))
+
+
+def _roll(input: Tensor, shifts, dims) -> Tensor:
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        flat = roll(reshape(input, (-1,)), shifts, 0)
+        flat = _roll(reshape(input, (-1,)), shifts, 0)
         return Tensor._make(flat._storage, 0, input._shape, contiguous_strides(input._shape), flat.dtype,
                             flat.device, flat._version_counter)
     dims = tuple(dims) if isinstance(dims, Sequence) else (dims,)
@@ -164,6 +185,8 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 # -- triangles and diagonals -----------------------------------------------------------
 def _triangle(name: str, upper: bool):
+    node = name.capitalize() + "Backward0"
+
     def fn(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
         if input.dim() < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
@@ -172,15 +195,20 @@ def _triangle(name: str, upper: bool):
             raise RuntimeError(f"Expected out tensor to have dtype {input.dtype}, but got {out.dtype} instead")
         if out is not None:
             check_no_overlap(out, [input], name)
+            refuse_out_with_grad(name, out, input)
         target = out_target(out, input._shape, input.dtype, input.device, name)
         shape_ops.triangle(target, input, upper, diagonal)
         if out is not None:
             out._bump_version()
-        return target
+            return target
+        return track(node, target, (input,), lambda g: (fn(g, diagonal),))
 
     def fn_(self: Tensor, diagonal: int = 0) -> Tensor:
         if self.dim() < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        if needs_grad(self):
+            from ._tensor_autograd import adopt_inplace
+            return adopt_inplace(self, fn(self.clone(), diagonal))
         shape_ops.triangle_(self, upper, operator.index(diagonal))
         self._bump_version()
         return self
@@ -201,20 +229,31 @@ def diag(input: Tensor, diagonal: int = 0, *, out=None) -> Tensor:
     k = operator.index(diagonal)
     if out is not None:
         check_no_overlap(out, [input], "diag")
+    in_shape = input._shape
     if input.dim() == 1:
         n = input._shape[0] + abs(k)
         target = out_target(out, (n, n), input.dtype, input.device, "diag")
         fill_ops.fill(target, 0)
-        copy_ops.copy_into(diagonal_view(target, k, 0, 1), input)
+        copy_ops.copy_into(_raw_diagonal(target, k, 0, 1), input)
+        name, backward = "DiagEmbedBackward0", lambda g: (g.diagonal(k),)
     elif input.dim() == 2:
-        src = diagonal_view(input, k, 0, 1)
+        src = _raw_diagonal(input, k, 0, 1)
         target = out_target(out, src._shape, input.dtype, input.device, "diag")
         copy_ops.copy_into(target, src)
+        name = "DiagonalBackward0_copy"
+        backward = lambda g: (diagonal_grad(g, in_shape, k, 0, 1, "DiagonalBackward0_copyBackward0"),)
     else:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
     if out is not None:
         out._bump_version()
-    return target
+        return target
+    return track(name, target, (input,), backward)
+
+
+def _raw_diagonal(t: Tensor, offset: int, dim1: int, dim2: int) -> Tensor:
+    """The diagonal view, without autograd (an operand of a copy)."""
+    with no_grad():
+        return diagonal_view(t, offset, dim1, dim2)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -229,8 +268,10 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
     shape = [m if d in (a, b) else next(rest) for d in range(n)]
     out = _alloc(shape, input.dtype, input.device)
     fill_ops.fill(out, 0)
-    copy_ops.copy_into(diagonal_view(out, offset, a, b), reshape(input, (1,)) if input.dim() == 0 else input)
-    return out
+    src = _raw(input, (1,), (1,), input._offset) if input.dim() == 0 else input
+    copy_ops.copy_into(_raw_diagonal(out, offset, a, b), src)
+    in_shape = input._shape
+    return track("DiagEmbedBackward0", out, (input,), lambda g: (g.diagonal(offset, a, b).reshape(in_shape),))
 
 
 Tensor.repeat = _repeat
@@ -246,3 +287,4 @@ for _fn in (fliplr, flipud, roll, tril, tril_, triu, triu_, diag, diag_embed):
 
 register("repeat tril_ triu_", "shape", forms=("method",))
 register("tile flip fliplr flipud roll tril triu diag diag_embed", "shape")
+mark_backward("repeat tile flip fliplr flipud roll tril triu tril_ triu_ diag diag_embed")

@@ -2,7 +2,8 @@
 
 Nothing here launches a kernel except reshape/ravel when no view is possible
 (they copy through contiguous(), as torch does). Every view shares its base's
-storage and version counter and records the root tensor in ``_base``.
+storage and version counter and records the root tensor in ``_base``; when an
+input requires grad, each op records its backward (torch's node names) beside it.
 """
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from collections.abc import Sequence
 
 from . import _dtype
 from ._promotion import torch_name
-from ._registry import register
+from ._registry import mark_backward, register
 from ._shape_utils import broadcast_shapes as _broadcast_shapes
 from ._shape_utils import parse_size
+from ._view_grads import keep_history_current, sum_to, track
+from .autograd.grad_mode import no_grad
+from .autograd.graph import needs_grad, record
 from .ops.layout import contiguous_strides, numel
 from .tensor import Size, Tensor
 
 __all__ = ["reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims", "t",
-           "permute", "movedim", "moveaxis", "diagonal", "as_strided", "atleast_1d", "atleast_2d", "atleast_3d",
+           "permute", "movedim", "moveaxis", "atleast_1d", "atleast_2d", "atleast_3d",
            "ravel", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "adjoint"]
 
 
@@ -163,7 +167,13 @@ def _view(self: Tensor, *shape, dtype=None) -> Tensor:
             f"view size {list(shape)} is not compatible with input tensor's size {list(self._shape)} and stride "
             f"{list(self._stride)}: at least one dimension spans across two contiguous subspaces. "
             "Use .reshape(...) instead.")
-    return alias_view(self, shape, stride)
+    return _viewed(self, shape, stride)
+
+
+def _viewed(t: Tensor, shape, stride) -> Tensor:
+    """A view of t with a new shape (same elements, same order): ViewBackward0."""
+    old = t._shape
+    return track("ViewBackward0", alias_view(t, shape, stride), (t,), lambda g: (g.reshape(old),))
 
 
 def reshape(input: Tensor, shape) -> Tensor:
@@ -171,10 +181,12 @@ def reshape(input: Tensor, shape) -> Tensor:
     shape = infer_size(parse_size((shape,), "reshape"), input.numel())
     stride = view_strides(input._shape, input._stride, shape)
     if stride is not None:
-        return alias_view(input, shape, stride)
+        return _viewed(input, shape, stride)
     src = input.clone()
-    return Tensor._make(src._storage, src._offset, shape, contiguous_strides(shape), src.dtype, src.device,
-                        src._version_counter)
+    out = Tensor._make(src._storage, src._offset, shape, contiguous_strides(shape), src.dtype, src.device,
+                       src._version_counter)
+    old = src._shape
+    return track("UnsafeViewBackward0", out, (src,), lambda g: (g.reshape(old),))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -215,6 +227,17 @@ def ravel(input: Tensor) -> Tensor:
 # -- inserting, removing and reordering dims ----------------------------------------
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """Drop size-1 dims: all of them, or only those listed in dim."""
+    out = _squeeze_view(input, dim)
+    old = input._shape
+    return track(f"SqueezeBackward{_squeeze_kind(dim)}", out, (input,), lambda g: (g.reshape(old),))
+
+
+def _squeeze_kind(dim) -> int:
+    """0, 1 or 2: which of torch's squeeze overloads (no dim, one dim, dims) dim selects."""
+    return 0 if dim is None else 2 if isinstance(dim, Sequence) else 1
+
+
+def _squeeze_view(input: Tensor, dim) -> Tensor:
     if dim is None:
         drop = {d for d, s in enumerate(input._shape) if s == 1}
     else:
@@ -235,12 +258,16 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     new_stride = 1 if dim >= input.dim() else shape[dim] * stride[dim]
     shape.insert(dim, 1)
     stride.insert(dim, new_stride)
-    return alias_view(input, shape, stride)
+    return track("UnsqueezeBackward0", alias_view(input, shape, stride), (input,), lambda g: (g.squeeze(dim),))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
     a, b = wrap_dim(dim0, input.dim()), wrap_dim(dim1, input.dim())
+    return track("TransposeBackward0", _swapped(input, a, b), (input,), lambda g: (g.transpose(a, b),))
+
+
+def _swapped(input: Tensor, a: int, b: int) -> Tensor:
     shape, stride = list(input._shape), list(input._stride)
     if input.dim():
         shape[a], shape[b] = shape[b], shape[a]
@@ -255,7 +282,7 @@ def t(input: Tensor) -> Tensor:
     """Transpose a matrix; 0-d and 1-d tensors come back as views of themselves."""
     if input.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
-    return transpose(input, 0, -1)
+    return track("TBackward0", _swapped(input, 0, max(input.dim() - 1, 0)), (input,), lambda g: (g.t(),))
 
 
 def permute(input: Tensor, dims) -> Tensor:
@@ -267,7 +294,9 @@ def permute(input: Tensor, dims) -> Tensor:
     order = [wrap_dim(d, input.dim()) for d in dims]
     if len(set(order)) != len(order):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return alias_view(input, [input._shape[d] for d in order], [input._stride[d] for d in order])
+    out = alias_view(input, [input._shape[d] for d in order], [input._stride[d] for d in order])
+    inverse = tuple(sorted(range(len(order)), key=order.__getitem__))
+    return track("PermuteBackward0", out, (input,), lambda g: (g.permute(inverse),))
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -285,7 +314,7 @@ def movedim(input: Tensor, source, destination) -> Tensor:
         if len(set(wrapped)) != len(wrapped):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
     if n == 0:
-        return alias_view(input, (), ())
+        return permute(input, ())
     order = [None] * n
     for s, d in zip(src_w, dst_w):
         order[d] = s
@@ -322,10 +351,10 @@ def _numpy_T(input: Tensor) -> Tensor:
 def _H(input: Tensor) -> Tensor:
     if input.dim() not in (0, 2):
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {input.dim()}-D tensor.")
-    return permute(input, tuple(range(input.dim() - 1, -1, -1)))
+    return transpose(input, 0, 1) if input.dim() == 2 else permute(input, ())
 
 
-# -- expanding and strided views -----------------------------------------------------
+# -- expanding ------------------------------------------------------------------------
 def _expand(self: Tensor, *sizes) -> Tensor:
     """A view with size-1 dims repeated (stride 0) and new leading dims; -1 keeps a size."""
     sizes = parse_size(sizes, "expand")
@@ -356,7 +385,8 @@ def _expand(self: Tensor, *sizes) -> Tensor:
                                    f"Tensor sizes: {list(self._shape)}")
             size, st = target, 0
         shape[i], stride[i] = size, st
-    return alias_view(self, shape, stride)
+    old = self._shape
+    return track("ExpandBackward0", alias_view(self, shape, stride), (self,), lambda g: (sum_to(g, old),))
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
@@ -374,67 +404,7 @@ def broadcast_tensors(*tensors) -> tuple:
     if len(tensors) == 1 and isinstance(tensors[0], Sequence):
         tensors = tuple(tensors[0])
     shape = _broadcast_shapes(*(x._shape for x in tensors))
-    return tuple(_expand(x, *shape) for x in tensors)
-
-
-def _storage_check(t: Tensor, shape, stride, offset: int) -> None:
-    if len(shape) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape: {list(shape)} and {list(stride)}")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: "
-                           f"{list(stride)}")
-    if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(shape)}")
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    need = 0 if numel(shape) == 0 else (offset + sum((n - 1) * s for n, s in zip(shape, stride)) + 1)
-    need *= t.dtype.itemsize
-    if need > t._storage.nbytes:
-        raise RuntimeError(f"as_strided: sizes {list(shape)}, strides {list(stride)} and storage offset {offset} "
-                           f"need {need} bytes of storage (itemsize {t.dtype.itemsize}), out of bounds for a "
-                           f"storage of {t._storage.nbytes} bytes")
-
-
-def as_strided(input: Tensor, size, stride, storage_offset=None) -> Tensor:
-    """A view of input's storage with the given sizes, strides and offset (in elements)."""
-    size, stride = parse_size((size,), "as_strided"), parse_size((stride,), "as_strided")
-    offset = input._offset if storage_offset is None else operator.index(storage_offset)
-    _storage_check(input, size, stride, offset)
-    return alias_view(input, size, stride, offset)
-
-
-def _unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
-    """A view of every window of length size along dimension, taken step apart (a new last dim)."""
-    d = wrap_dim(dimension, self.dim())
-    length = self._shape[d] if self.dim() else 1
-    st = self._stride[d] if self.dim() else 1
-    if size > length:
-        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    if size < 0:
-        raise RuntimeError(f"size is {size} but must be >= 0")
-    shape, stride = list(self._shape), list(self._stride)
-    if self.dim():
-        shape[d], stride[d] = (length - size) // step + 1, st * step
-    return alias_view(self, shape + [size], stride + [st])
-
-
-def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """A view of the diagonal over dim1 and dim2, appended as the last dim."""
-    n = input.dim()
-    a, b = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    if a == b:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    offset = operator.index(offset)
-    sa, sb = input._shape[a], input._shape[b]
-    length = max(min(sa, sb - offset) if offset >= 0 else min(sa + offset, sb), 0)
-    start = input._offset
-    if length:
-        start += offset * input._stride[b] if offset >= 0 else -offset * input._stride[a]
-    keep = [d for d in range(n) if d not in (a, b)]
-    return alias_view(input, [input._shape[d] for d in keep] + [length],
-                      [input._stride[d] for d in keep] + [input._stride[a] + input._stride[b]], start)
+    return tuple(x if x._shape == shape else _expand(x, *shape) for x in tensors)
 
 
 # -- atleast_nd -------------------------------------------------------------------------
@@ -472,14 +442,44 @@ atleast_3d = _atleast("atleast_3d", _one_3d)
 
 
 # -- Tensor methods ----------------------------------------------------------------------
-def _in_place(view_fn, doc: str):
-    """A method that gives this tensor the shape and strides view_fn would give a view."""
+def _in_place(view_fn, name, backward, doc: str):
+    """A method that gives this tensor the shape and strides view_fn would give a view.
+
+    Like torch it counts as an in-place write (the version goes up); with autograd
+    the tensor's history gains node name(*args) whose gradient is backward(g, old_shape, *args).
+    """
     def method(self: Tensor, *args, **kwargs) -> Tensor:
-        v = view_fn(self, *args, **kwargs)
+        with no_grad():
+            v = view_fn(self, *args, **kwargs)
+        tracked = needs_grad(self)
+        if tracked:
+            from ._tensor_autograd import check_inplace
+            check_inplace(self)
+            old = self._shape
+            record(name(*args, **kwargs), self, (self,), lambda g: (backward(g, old, *args, **kwargs),))
         self._shape, self._stride = v._shape, v._stride
+        self._bump_version()
+        if tracked:
+            keep_history_current(self)
         return self
     method.__doc__ = doc
     return method
+
+
+def _reshape_back(g: Tensor, old, *args, **kwargs) -> Tensor:
+    return g.reshape(old)
+
+
+def _transpose_back(g: Tensor, old, dim0, dim1) -> Tensor:
+    return g.transpose(dim0, dim1)
+
+
+def _t_back(g: Tensor, old) -> Tensor:
+    return g.t()
+
+
+def _squeeze_name(dim=None) -> str:
+    return f"SqueezeBackward{3 + _squeeze_kind(dim)}"
 
 
 def _view_as(self: Tensor, other: Tensor) -> Tensor:
@@ -511,13 +511,15 @@ _METHODS = {
     "view": _view, "view_as": _view_as, "reshape": _reshape_method, "reshape_as": _reshape_as,
     "flatten": flatten, "unflatten": unflatten, "ravel": ravel,
     "squeeze": squeeze, "unsqueeze": unsqueeze,
-    "squeeze_": _in_place(squeeze, "In-place squeeze: changes this tensor's shape and strides."),
-    "unsqueeze_": _in_place(unsqueeze, "In-place unsqueeze."),
+    "squeeze_": _in_place(squeeze, _squeeze_name, _reshape_back,
+                          "In-place squeeze: changes this tensor's shape and strides."),
+    "unsqueeze_": _in_place(unsqueeze, lambda dim: "UnsqueezeBackward1", _reshape_back, "In-place unsqueeze."),
     "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "t": t,
-    "transpose_": _in_place(transpose, "In-place transpose."), "t_": _in_place(t, "In-place t()."),
+    "transpose_": _in_place(transpose, lambda dim0, dim1: "TransposeBackward1", _transpose_back,
+                            "In-place transpose."),
+    "t_": _in_place(t, lambda: "TBackward1", _t_back, "In-place t()."),
     "permute": _permute_method, "movedim": movedim, "moveaxis": moveaxis, "adjoint": adjoint,
-    "expand": _expand, "expand_as": _expand_as, "broadcast_to": broadcast_to, "as_strided": as_strided,
-    "unfold": _unfold, "diagonal": diagonal,
+    "expand": _expand, "expand_as": _expand_as, "broadcast_to": broadcast_to,
 }
 _METHODS["swapaxes_"] = _METHODS["swapdims_"] = _METHODS["transpose_"]
 for _name, _fn in _METHODS.items():
@@ -527,8 +529,11 @@ Tensor.mT = property(partial(_matrix_transpose, name="mT"), doc="The last two di
 Tensor.mH = property(partial(_matrix_transpose, name="mH"), doc="The conjugate of mT (mT for real dtypes).")
 Tensor.H = property(_H, doc="The conjugate transpose of a matrix (a view).")
 
-register("view view_as reshape_as expand expand_as unfold", "views", forms=("method",))
+register("view view_as reshape_as expand expand_as", "views", forms=("method",))
 register("squeeze_ unsqueeze_ transpose_ swapaxes_ swapdims_ t_", "views", forms=("method",))
 register("reshape flatten unflatten ravel squeeze unsqueeze transpose swapaxes swapdims t permute movedim moveaxis "
-         "adjoint broadcast_to as_strided diagonal", "views")
+         "adjoint broadcast_to", "views")
 register("atleast_1d atleast_2d atleast_3d broadcast_tensors broadcast_shapes", "views", forms=("function",))
+mark_backward("view view_as reshape reshape_as flatten unflatten ravel squeeze unsqueeze squeeze_ unsqueeze_ "
+              "transpose swapaxes swapdims t transpose_ swapaxes_ swapdims_ t_ permute movedim moveaxis adjoint expand "
+              "expand_as broadcast_to atleast_1d atleast_2d atleast_3d broadcast_tensors")
