@@ -6,9 +6,16 @@ ones). Operands are then contracted left to right: labels shared and still
 needed are batch dimensions, labels shared and no longer needed are the GEMM's
 K, the rest its rows and columns. The result is permuted (a view) into the
 output order.
+
+When an operand requires grad the same steps run as differentiable ops
+(diagonal, expand, sum, permute, reshape, matmul, mul), so the whole chain is
+recorded, as torch's composite einsum is, and differentiates to any order.
 """
 from __future__ import annotations
 
+import math
+
+from .autograd.graph import needs_grad
 from ._matmul_core import as_matrix, check_operands, product, sum_dims, view
 from .ops.layout import contiguous_strides
 from .tensor import Tensor
@@ -27,6 +34,8 @@ def einsum(*args) -> Tensor:
     check_operands("einsum", *operands)
     terms, out_labels = _parse(equation, operands)
     sizes = _label_sizes(terms, operands)
+    if needs_grad(*operands):
+        return _tracked(operands, terms, out_labels, sizes)
 
     items = []
     for i, (t, labels) in enumerate(zip(operands, terms)):
@@ -239,3 +248,63 @@ def _arrange(t: Tensor, labels, order, ones: int, at_end: bool, split: int = 0) 
     shape[pos:pos] = [1] * ones
     strides[pos:pos] = [0] * ones
     return view(t, shape, strides)
+
+
+# -- the differentiable path -------------------------------------------------------
+def _tracked(operands, terms, out_labels, sizes) -> Tensor:
+    """einsum from differentiable ops: the autograd graph records every step."""
+    items = []
+    for i, (t, labels) in enumerate(zip(operands, terms)):
+        t, labels = _diagonal_tracked(t, list(labels))
+        shape = tuple(sizes[lab] for lab in labels)
+        if shape != tuple(t.shape):
+            t = t.expand(shape)
+        others = set(out_labels).union(*(set(terms[j]) for j in range(len(terms)) if j != i))
+        items.append(_sum_tracked(t, labels, others))
+    t, labels = items[0]
+    for j in range(1, len(items)):
+        needed = set(out_labels).union(*(set(lab) for _, lab in items[j + 1:]))
+        t, labels = _contract_tracked(t, labels, items[j][0], items[j][1], needed)
+    t, labels = _sum_tracked(t, labels, set(out_labels))
+    return t.permute([labels.index(lab) for lab in out_labels])
+
+
+def _diagonal_tracked(t: Tensor, labels):
+    """Take the diagonal of each repeated label (its dimension moves to the end, as diagonal puts it)."""
+    for lab in list(labels):
+        while labels.count(lab) > 1:
+            d1 = labels.index(lab)
+            d2 = labels.index(lab, d1 + 1)
+            t = t.diagonal(0, d1, d2)
+            labels = [x for d, x in enumerate(labels) if d not in (d1, d2)] + [lab]
+    return t, labels
+
+
+def _sum_tracked(t: Tensor, labels, keep_set):
+    """Sum over the labels not in keep_set."""
+    drop = [d for d, lab in enumerate(labels) if lab not in keep_set]
+    if not drop:
+        return t, labels
+    return t.sum(dim=tuple(drop)), [lab for lab in labels if lab in keep_set]
+
+
+def _contract_tracked(x: Tensor, lx, y: Tensor, ly, needed):
+    """_contract from permute, reshape and matmul (or mul when nothing is summed)."""
+    x, lx = _sum_tracked(x, lx, needed | set(ly))
+    y, ly = _sum_tracked(y, ly, needed | set(lx))
+    batch = [lab for lab in lx if lab in ly and lab in needed]
+    contr = [lab for lab in lx if lab in ly and lab not in needed]
+    left = [lab for lab in lx if lab not in ly]
+    right = [lab for lab in ly if lab not in lx]
+    size = {lab: n for lab, n in zip(lx, x.shape)}
+    size.update(zip(ly, y.shape))
+    bs, ls, rs = [size[lab] for lab in batch], [size[lab] for lab in left], [size[lab] for lab in right]
+    xp = x.permute([lx.index(lab) for lab in batch + left + contr])
+    yp = y.permute([ly.index(lab) for lab in batch + contr + right])
+    if not contr:
+        res = xp.reshape(bs + ls + [1] * len(rs)) * yp.reshape(bs + [1] * len(ls) + rs)
+    else:
+        k = math.prod(size[lab] for lab in contr)
+        res = xp.reshape(bs + [math.prod(ls), k]).matmul(yp.reshape(bs + [k, math.prod(rs)]))
+        res = res.reshape(bs + ls + rs)
+    return res, batch + left + right

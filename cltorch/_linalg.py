@@ -5,14 +5,18 @@ views of the operands, so transposed and sliced inputs are read in place.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 from . import _dtype
+from . import _linalg_grads as G
 from ._einsum import einsum
 from ._matmul_core import (as_matrix, check_operands, check_tensor, dense_like, ones_vector, overlaps, product,
                            shape_str, store_out, view)
-from ._registry import NUMERIC, register
+from ._registry import NUMERIC, mark_backward, register
 from ._shape_utils import broadcast_strides
+from ._tensor_autograd import adopt_inplace
+from .autograd.graph import needs_grad
 from .ops import copy as copy_ops
 from .ops.layout import contiguous_strides
 from .tensor import Tensor
@@ -64,14 +68,18 @@ def dot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """Inner product of two 1-D tensors, as a 0-d tensor."""
     check_tensor(input, "dot", "input")
     check_tensor(other, "dot", "tensor")
-    return store_out(out, _dot(input, other, "dot"), "dot")
+    G.refuse_out("dot", out, input, other)
+    res = G.track("DotBackward0", _dot(input, other, "dot"), (input, other), G.dot)
+    return store_out(out, res, "dot")
 
 
 def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """dot with the first argument conjugated (the same for real dtypes)."""
     check_tensor(input, "vdot", "input")
     check_tensor(other, "vdot", "other")
-    return store_out(out, _dot(input, other, "vdot"), "vdot")
+    G.refuse_out("vdot", out, input, other)
+    res = G.track("VdotBackward0", _dot(input, other, "vdot"), (input, other), G.dot)
+    return store_out(out, res, "vdot")
 
 
 def _mv(mat: Tensor, vec: Tensor, fn: str) -> Tensor:
@@ -88,7 +96,9 @@ def mv(input: Tensor, vec: Tensor, *, out=None) -> Tensor:
     """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
     check_tensor(input, "mv", "input")
     check_tensor(vec, "mv", "vec")
-    return store_out(out, _mv(input, vec, "mv"), "mv")
+    G.refuse_out("mv", out, input, vec)
+    res = G.track("MvBackward0", _mv(input, vec, "mv"), (input, vec), G.mv)
+    return store_out(out, res, "mv")
 
 
 def _mm(a: Tensor, b: Tensor, fn: str) -> Tensor:
@@ -104,7 +114,9 @@ def mm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     """Matrix product of two 2-D tensors: (n, m) @ (m, p) -> (n, p)."""
     check_tensor(input, "mm", "input")
     check_tensor(mat2, "mm", "mat2")
-    return store_out(out, _mm(input, mat2, "mm"), "mm")
+    G.refuse_out("mm", out, input, mat2)
+    res = G.track("MmBackward0", _mm(input, mat2, "mm"), (input, mat2), G.mm)
+    return store_out(out, res, "mm")
 
 
 def _check_bmm(b1: Tensor, b2: Tensor, fn: str) -> None:
@@ -122,7 +134,9 @@ def bmm(input: Tensor, mat2: Tensor, *, out=None) -> Tensor:
     check_tensor(input, "bmm", "input")
     check_tensor(mat2, "bmm", "mat2")
     _check_bmm(input, mat2, "bmm")
-    return store_out(out, product(input, mat2), "bmm")
+    G.refuse_out("bmm", out, input, mat2)
+    res = G.track("BmmBackward0", product(input, mat2), (input, mat2), G.bmm)
+    return store_out(out, res, "bmm")
 
 
 def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
@@ -132,10 +146,18 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     da, db = input.dim(), other.dim()
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    G.refuse_out("matmul", out, input, other)
+    res = _matmul(input, other, da, db)
+    maker = G.dot if da == db == 1 else G.mv if (da, db) == (2, 1) else G.mm if da == db == 2 else G.matmul
+    res = G.track(G.matmul_name(da, db), res, (input, other), maker)
+    return store_out(out, res, "matmul")
+
+
+def _matmul(input: Tensor, other: Tensor, da: int, db: int) -> Tensor:
     if da == 1 and db == 1:
-        return store_out(out, _dot(input, other, "matmul"), "matmul")
+        return _dot(input, other, "matmul")
     if da == 2 and db == 1:
-        return store_out(out, _mv(input, other, "matmul"), "matmul")
+        return _mv(input, other, "matmul")
     check_operands("matmul", input, other)
     a = _row(input) if da == 1 else input
     b = _col(other) if db == 1 else other
@@ -146,7 +168,7 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
         res = _drop_dim(res, res.dim() - 1)
     elif da == 1:
         res = _drop_dim(res, res.dim() - 2)
-    return store_out(out, res, "matmul")
+    return res
 
 
 def chain_matmul(*matrices, out=None) -> Tensor:
@@ -156,9 +178,12 @@ def chain_matmul(*matrices, out=None) -> Tensor:
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
     res = matrices[0]
+    check_tensor(res, "chain_matmul", "matrices")
     _require_dim(res, 2, "chain_matmul", "each operand")
+    G.refuse_out("chain_matmul", out, *matrices)
     for m in matrices[1:]:
-        res = _mm(res, m, "chain_matmul")
+        check_tensor(m, "chain_matmul", "matrices")
+        res = G.track("MmBackward0", _mm(res, m, "chain_matmul"), (res, m), G.mm)
     return store_out(out, res if len(matrices) > 1 else res.clone(), "chain_matmul")
 
 
@@ -170,7 +195,9 @@ def outer(input: Tensor, vec2: Tensor, *, out=None) -> Tensor:
         check_tensor(t, "outer", name)
         if t.dim() != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
-    return store_out(out, mul(_col(input), vec2), "outer")
+    G.refuse_out("outer", out, input, vec2)
+    col = input.unsqueeze(1) if needs_grad(input) else _col(input)
+    return store_out(out, mul(col, vec2), "outer")
 
 
 ger = outer
@@ -183,9 +210,7 @@ def _scaled_sum(fn: str, input, a: Tensor, b: Tensor, shape, beta, alpha, inplac
     check_operands(fn, input, a, b)
     _check_scalars(fn, a.dtype, beta, alpha)
     if inplace is not None:
-        if tuple(inplace._shape) != tuple(shape):
-            raise RuntimeError(f"{fn}: the tensor updated in place has shape {list(inplace._shape)}, but the "
-                               f"product has shape {list(shape)}")
+        _check_inplace_shape(fn, inplace, shape)
         if not overlaps(inplace, a, b):
             product(a, b, c=inplace, alpha=alpha, beta=beta)
             inplace._bump_version()
@@ -197,6 +222,19 @@ def _scaled_sum(fn: str, input, a: Tensor, b: Tensor, shape, beta, alpha, inplac
     if beta != 0:
         copy_ops.copy_into(res, input, strides)
     return product(a, b, c=res, alpha=alpha, beta=beta)
+
+
+def _check_inplace_shape(fn: str, self: Tensor, shape) -> None:
+    if tuple(self._shape) != tuple(shape):
+        raise RuntimeError(f"{fn}: the tensor updated in place has shape {list(self._shape)}, but the "
+                           f"product has shape {list(shape)}")
+
+
+def _inplace_with_grad(fn: str, self: Tensor, shape, op, *args, beta, alpha) -> Tensor:
+    """An in-place add* product with autograd: computed out of place on a clone, then adopted by self."""
+    check_tensor(self, fn, "input")
+    _check_inplace_shape(fn, self, shape)
+    return adopt_inplace(self, op(self.clone(), *args, beta=beta, alpha=alpha))
 
 
 def _check_scalars(fn: str, dt, beta, alpha) -> None:
@@ -223,12 +261,17 @@ def _mm_shape(fn: str, mat1: Tensor, mat2: Tensor) -> tuple:
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to the product's shape."""
     shape = _mm_shape("addmm", mat1, mat2)
-    return store_out(out, _scaled_sum("addmm", input, mat1, mat2, shape, beta, alpha), "addmm")
+    G.refuse_out("addmm", out, input, mat1, mat2)
+    res = _scaled_sum("addmm", input, mat1, mat2, shape, beta, alpha)
+    res = G.track("AddmmBackward0", res, (input, mat1, mat2), G.addmm, beta, alpha)
+    return store_out(out, res, "addmm")
 
 
 def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """In-place addmm."""
     shape = _mm_shape("addmm_", mat1, mat2)
+    if needs_grad(self, mat1, mat2):
+        return _inplace_with_grad("addmm_", self, shape, addmm, mat1, mat2, beta=beta, alpha=alpha)
     return _scaled_sum("addmm_", self, mat1, mat2, shape, beta, alpha, inplace=self)
 
 
@@ -250,14 +293,18 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1, out=None)
     if input.dim() > 1:
         broadcast_strides(input, shape[:1], "addmv")
     inp = _col(input) if input.dim() == 1 else input
-    res = _scaled_sum("addmv", inp, mat, _col(vec), shape, beta, alpha)
-    return store_out(out, _drop_dim(res, 1), "addmv")
+    G.refuse_out("addmv", out, input, mat, vec)
+    res = _drop_dim(_scaled_sum("addmv", inp, mat, _col(vec), shape, beta, alpha), 1)
+    res = G.track("AddmvBackward0", res, (input, mat, vec), G.addmv, beta, alpha)
+    return store_out(out, res, "addmv")
 
 
 def addmv_(self: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
     """In-place addmv."""
     shape = _mv_shape("addmv_", mat, vec)
     _require_dim(self, 1, "addmv_", "self")
+    if needs_grad(self, mat, vec):
+        return _inplace_with_grad("addmv_", self, shape[:1], addmv, mat, vec, beta=beta, alpha=alpha)
     _scaled_sum("addmv_", _col(self), mat, _col(vec), shape, beta, alpha, inplace=_col(self))
     return self
 
@@ -272,12 +319,17 @@ def _bmm_shape(fn: str, b1: Tensor, b2: Tensor) -> tuple:
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, out=None) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, p)."""
     shape = _bmm_shape("baddbmm", batch1, batch2)
-    return store_out(out, _scaled_sum("baddbmm", input, batch1, batch2, shape, beta, alpha), "baddbmm")
+    G.refuse_out("baddbmm", out, input, batch1, batch2)
+    res = _scaled_sum("baddbmm", input, batch1, batch2, shape, beta, alpha)
+    res = G.track("BaddbmmBackward0", res, (input, batch1, batch2), G.baddbmm, beta, alpha)
+    return store_out(out, res, "baddbmm")
 
 
 def baddbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """In-place baddbmm."""
     shape = _bmm_shape("baddbmm_", batch1, batch2)
+    if needs_grad(self, batch1, batch2):
+        return _inplace_with_grad("baddbmm_", self, shape, baddbmm, batch1, batch2, beta=beta, alpha=alpha)
     return _scaled_sum("baddbmm_", self, batch1, batch2, shape, beta, alpha, inplace=self)
 
 
@@ -290,12 +342,17 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1, ou
     """beta * input + alpha * sum_i batch1[i] @ batch2[i]."""
     b, n, p = _bmm_shape("addbmm", batch1, batch2)
     a2, b2 = _batch_as_k(batch1, batch2)
-    return store_out(out, _scaled_sum("addbmm", input, a2, b2, (n, p), beta, alpha), "addbmm")
+    G.refuse_out("addbmm", out, input, batch1, batch2)
+    res = _scaled_sum("addbmm", input, a2, b2, (n, p), beta, alpha)
+    res = G.track("AddbmmBackward0", res, (input, batch1, batch2), G.addbmm, beta, alpha)
+    return store_out(out, res, "addbmm")
 
 
 def addbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
     """In-place addbmm."""
     b, n, p = _bmm_shape("addbmm_", batch1, batch2)
+    if needs_grad(self, batch1, batch2):
+        return _inplace_with_grad("addbmm_", self, (n, p), addbmm, batch1, batch2, beta=beta, alpha=alpha)
     a2, b2 = _batch_as_k(batch1, batch2)
     return _scaled_sum("addbmm_", self, a2, b2, (n, p), beta, alpha, inplace=self)
 
@@ -306,7 +363,10 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1, out=None
         check_tensor(t, "addr", name)
         _require_dim(t, 1, "addr", name)
     shape = (vec1._shape[0], vec2._shape[0])
-    return store_out(out, _scaled_sum("addr", input, _col(vec1), _row(vec2), shape, beta, alpha), "addr")
+    G.refuse_out("addr", out, input, vec1, vec2)
+    res = _scaled_sum("addr", input, _col(vec1), _row(vec2), shape, beta, alpha)
+    res = G.track("AddrBackward0", res, (input, vec1, vec2), G.addr, beta, alpha)
+    return store_out(out, res, "addr")
 
 
 def addr_(self: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tensor:
@@ -315,6 +375,8 @@ def addr_(self: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
         check_tensor(t, "addr_", name)
         _require_dim(t, 1, "addr_", name)
     shape = (vec1._shape[0], vec2._shape[0])
+    if needs_grad(self, vec1, vec2):
+        return _inplace_with_grad("addr_", self, shape, addr, vec1, vec2, beta=beta, alpha=alpha)
     return _scaled_sum("addr_", self, _col(vec1), _row(vec2), shape, beta, alpha, inplace=self)
 
 
@@ -328,7 +390,7 @@ def trace(input: Tensor) -> Tensor:
     diag = view(input, (1, n), (0, input._stride[0] + input._stride[1]))
     if not input.dtype.is_floating_point:
         diag = diag.to(_dtype.int64)
-    return view(product(diag, ones_vector(n, diag)), (), ())
+    return G.track("TraceBackward0", view(product(diag, ones_vector(n, diag)), (), ()), (input,), G.trace)
 
 
 def _tensordot_dims(a: Tensor, b: Tensor, dims):
@@ -361,8 +423,15 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
                                f"and {list(b._shape)})")
     fa = [d for d in range(a.dim()) if d not in ca]
     fb = [d for d in range(b.dim()) if d not in cb]
-    res = product(as_matrix(a, fa, ca), as_matrix(b, cb, fb))
     shape = tuple(a._shape[d] for d in fa) + tuple(b._shape[d] for d in fb)
+    G.refuse_out("tensordot", out, a, b)
+    if needs_grad(a, b):
+        # composed of differentiable views and mm, as torch does (its result reports ViewBackward0)
+        k = math.prod(a._shape[d] for d in ca)
+        a2 = a.permute(fa + ca).reshape(math.prod(a._shape[d] for d in fa), k)
+        b2 = b.permute(cb + fb).reshape(k, math.prod(b._shape[d] for d in fb))
+        return a2.mm(b2).reshape(shape)
+    res = product(as_matrix(a, fa, ca), as_matrix(b, cb, fb))
     return store_out(out, view(res, shape, contiguous_strides(shape)), "tensordot")
 
 
@@ -383,6 +452,8 @@ def inner(input: Tensor, other: Tensor, *, out=None) -> Tensor:
 register("matmul mm bmm mv dot vdot inner outer ger addmm addmv addbmm baddbmm addr trace", "linalg", NUMERIC)
 register("addmm_ addmv_ addbmm_ baddbmm_ addr_", "linalg", NUMERIC, forms=("method",))
 register("tensordot einsum chain_matmul", "linalg", NUMERIC, forms=("function",))
+mark_backward("matmul mm bmm mv dot vdot inner outer ger addmm addmm_ addmv addmv_ addbmm addbmm_ baddbmm "
+              "baddbmm_ addr addr_ trace tensordot einsum chain_matmul")
 
 for _name in ("matmul mm bmm mv dot vdot inner outer ger addmm addmm_ addmv addmv_ addbmm addbmm_ baddbmm "
               "baddbmm_ addr addr_ trace").split():
@@ -401,16 +472,6 @@ def _tensor_rmatmul(self, other):
     return matmul(other, self)
 
 
-def _tensor_imatmul(self, other):
-    """a @= b: the product is written back into a when its shape is a's, else a new tensor is bound."""
-    if not isinstance(other, Tensor):
-        return NotImplemented
-    res = matmul(self, other)
-    if res._shape != self._shape or res.dtype is not self.dtype:
-        return res
-    return self.copy_(res)
-
-
 Tensor.__matmul__ = _tensor_matmul
 Tensor.__rmatmul__ = _tensor_rmatmul
-Tensor.__imatmul__ = _tensor_imatmul
+# no __imatmul__, as in torch: ``a @= b`` binds a to the new tensor a @ b and leaves the old one alone
