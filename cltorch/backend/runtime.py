@@ -1,6 +1,7 @@
 """One OpenCL context, in-order queue, allocator and kernel cache per device."""
 from __future__ import annotations
 
+import atexit
 import threading
 
 import numpy as np
@@ -121,6 +122,16 @@ class DeviceRuntime:
 
 _runtimes: dict = {}
 _runtimes_lock = threading.Lock()
+
+
+@atexit.register
+def _drain_queues() -> None:
+    """Finish queued kernels before the interpreter tears down buffers (else drivers may crash at exit)."""
+    for rt in list(_runtimes.values()):
+        try:
+            rt.queue.finish()
+        except Exception:
+            pass
 
 
 def runtime_for(info: discovery.DeviceInfo) -> DeviceRuntime:
