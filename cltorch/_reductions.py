@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from . import _dtype
 from . import _promotion as P
-from ._registry import ALL, FLOAT, NUMERIC, register
+from . import _reductions_grads as G
+from ._registry import ALL, FLOAT, NUMERIC, mark_backward, register
 from ._reductions_common import (check_tensor, finish, numpy_aliases, out_shape, reduce_dims, require_nonempty,
                                  return_type, run, sum_dtype)
 from ._reductions_scan import cumprod, cumprod_, cumsum, cumsum_
@@ -36,9 +37,12 @@ def _all_dims(x: Tensor) -> tuple:
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     """Sum over dim (every dim when None); integer and bool inputs sum to int64."""
     check_tensor(input, "sum")
+    G.refuse_out("sum", out, input)
     dims = reduce_dims(input, dim, "sum")
     rd = sum_dtype(input, dtype)
-    return finish(run("SUM", input, dims, out_shape(input._shape, dims, keepdim), rd, rd), out)
+    res = run("SUM", input, dims, out_shape(input._shape, dims, keepdim), rd, rd)
+    name = "SumBackward0" if dim is None and not keepdim else "SumBackward1"
+    return finish(G.attach(name, res, input, G.sum_, dims, keepdim), out)
 
 
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
@@ -54,8 +58,11 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
         if not rd.is_floating_point:
             raise RuntimeError("mean(): could not infer output dtype. Optional dtype must be either a floating "
                                f"point or complex dtype. Got: {P.torch_name(rd)}")
+    G.refuse_out("mean", out, input)
     dims = reduce_dims(input, dim, "mean")
-    return finish(run("SUM", input, dims, out_shape(input._shape, dims, keepdim), rd, rd, post="MEAN"), out)
+    res = run("SUM", input, dims, out_shape(input._shape, dims, keepdim), rd, rd, post="MEAN")
+    name = "MeanBackward0" if dim is None and not keepdim else "MeanBackward1"
+    return finish(G.attach(name, res, input, G.mean, dims, keepdim), out)
 
 
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
@@ -63,9 +70,13 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
     check_tensor(input, "prod")
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    G.refuse_out("prod", out, input)
     dims = reduce_dims(input, dim, "prod")
     rd = sum_dtype(input, dtype)
-    return finish(run("PROD", input, dims, out_shape(input._shape, dims, keepdim), rd, rd), out)
+    res = run("PROD", input, dims, out_shape(input._shape, dims, keepdim), rd, rd)
+    if dim is None:
+        return finish(G.attach("ProdBackward0", res, input, G.prod, None, keepdim), out)
+    return finish(G.attach("ProdBackward1", res, input, G.prod, dims[0] if dims else 0, keepdim), out)
 
 
 def _single_dim(input, dim, name: str) -> int:
@@ -76,20 +87,24 @@ def _single_dim(input, dim, name: str) -> int:
 
 def _extreme(name: str, red: str, pairwise):
     tuple_type = getattr(return_types, name)
+    node = name.capitalize() + "Backward"
 
     def fn(input, dim=None, keepdim: bool = False, *, out=None):
         check_tensor(input, name)
         if isinstance(dim, Tensor):
             return pairwise(input, dim, out=out)
+        G.refuse_out(name, out, input)
         if dim is None:
             if input.numel() == 0:
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                    "Specify the reduction dim with the 'dim' argument.")
-            return finish(run(red, input, _all_dims(input), (), input.dtype, input.dtype), out)
+            res = run(red, input, _all_dims(input), (), input.dtype, input.dtype)
+            return finish(G.attach(node + "1", res, input, G.extreme_all), out)
         d = _single_dim(input, dim, name)
         require_nonempty(input, (d,), name)
         values, indices = run("ARG" + red, input, (d,), out_shape(input._shape, (d,), keepdim), input.dtype,
                               input.dtype, index=True)
+        G.attach(node + "0", (values, indices), input, G.indexed, d, keepdim)
         if out is not None:
             finish(values, out[0])
             finish(indices, out[1])
@@ -124,7 +139,9 @@ def _amaxmin(name: str, red: str):
             raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
         require_nonempty(input, dims, name)
-        return finish(run(red, input, dims, out_shape(input._shape, dims, keepdim), input.dtype, input.dtype), out)
+        G.refuse_out(name, out, input)
+        res = run(red, input, dims, out_shape(input._shape, dims, keepdim), input.dtype, input.dtype)
+        return finish(G.attach(name.capitalize() + "Backward0", res, input, G.amaxmin, dims, keepdim), out)
 
     fn.__name__ = name
     fn.__doc__ = f"The {name[1:]}imum over one or more dims (values only; NaN propagates)."
@@ -173,6 +190,7 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
     shape = out_shape(input._shape, dims, keepdim)
     lo = run("MIN", input, dims, shape, input.dtype, input.dtype)
     hi = run("MAX", input, dims, shape, input.dtype, input.dtype)
+    G.attach("AminmaxBackward0", (lo, hi), input, G.aminmax, dims, keepdim)
     return return_types.aminmax(lo, hi)
 
 
@@ -205,6 +223,8 @@ register("sum prod max min amax amin argmax argmin aminmax count_nonzero cumsum 
 register("all any", "reduction", ALL)
 register("mean std var std_mean var_mean norm logsumexp", "reduction", FLOAT)
 register("cumsum_ cumprod_", "reduction", NUMERIC, forms=("method",))
+mark_backward("sum mean prod max min amax amin aminmax std var std_mean var_mean norm logsumexp cumsum cumprod "
+              "cumsum_ cumprod_")
 
 for _name in ("sum mean prod max min amax amin argmax argmin aminmax all any count_nonzero std var std_mean var_mean "
               "logsumexp cumsum cumprod").split():

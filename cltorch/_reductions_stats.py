@@ -6,6 +6,7 @@ import numbers
 
 from . import _dtype
 from . import _promotion as P
+from . import _reductions_grads as G
 from ._reductions_common import (accumulate_dtype, check_tensor, finish, out_shape, reduce_dims, require_float,
                                  run)
 
@@ -22,7 +23,7 @@ def _correction(name: str, unbiased, correction) -> float:
 
 
 def _var(name: str, input, dim, unbiased, keepdim, correction, root: bool):
-    """(var or std, mean in the accumulation dtype) over dim."""
+    """(var or std, mean in the accumulation dtype, dims, correction) over dim."""
     check_tensor(input, name)
     if isinstance(dim, bool):  # var(input, unbiased) overload
         dim, unbiased = None, dim
@@ -33,29 +34,38 @@ def _var(name: str, input, dim, unbiased, keepdim, correction, root: bool):
     means = run("SUM", input, dims, shape, accumulate_dtype(input.dtype), input.dtype, post="MEAN")
     result = run("VAR", input, dims, shape, input.dtype, input.dtype, aux=means, param=corr,
                  post="SQRT" if root else None)
-    return result, means
+    return result, means, dims, corr
 
 
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None):
     """Variance over dim with Bessel's correction by default (correction= or unbiased= change it)."""
-    return finish(_var("var", input, dim, unbiased, keepdim, correction, False)[0], out)
+    G.refuse_out("var", out, input)
+    v, _, dims, corr = _var("var", input, dim, unbiased, keepdim, correction, False)
+    return finish(G.attach("VarBackward0", v, input, G.moments, dims, keepdim, corr, False), out)
 
 
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, out=None):
     """Standard deviation over dim (the square root of var)."""
-    return finish(_var("std", input, dim, unbiased, keepdim, correction, True)[0], out)
+    G.refuse_out("std", out, input)
+    s, _, dims, corr = _var("std", input, dim, unbiased, keepdim, correction, True)
+    return finish(G.attach("StdBackward0", s, input, G.moments, dims, keepdim, corr, True), out)
+
+
+def _with_mean(name: str, input, dim, unbiased, keepdim, correction, root: bool):
+    r, m, dims, corr = _var(name, input, dim, unbiased, keepdim, correction, root)
+    pair = (r, m if m.dtype is input.dtype else m.to(input.dtype))
+    node = "StdMeanBackward0" if root else "VarMeanBackward0"
+    return G.attach(node, pair, input, G.moments, dims, keepdim, corr, root)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(var, mean) over dim from one mean pass and one variance pass."""
-    v, m = _var("var_mean", input, dim, unbiased, keepdim, correction, False)
-    return v, m if m.dtype is input.dtype else m.to(input.dtype)
+    return _with_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """(std, mean) over dim."""
-    s, m = _var("std_mean", input, dim, unbiased, keepdim, correction, True)
-    return s, m if m.dtype is input.dtype else m.to(input.dtype)
+    return _with_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
 
 
 def _norm_kernel(p: float):
@@ -93,8 +103,9 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None):
     if red != "SUM" and any(input._shape[d] == 0 for d in dims if input.dim()):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {'-' if p < 0 else ''}inf norm on an empty "
                            "tensor because the operation does not have an identity")
+    G.refuse_out("norm", out, input)
     result = run(red, input, dims, out_shape(input._shape, dims, keepdim), ct, ct, pre=pre, post=post, param=p)
-    return finish(result, out)
+    return finish(G.attach("LinalgVectorNormBackward0", result, input, G.norm, p, dims, keepdim), out)
 
 
 def logsumexp(input, dim, keepdim: bool = False, *, out=None):
@@ -106,5 +117,7 @@ def logsumexp(input, dim, keepdim: bool = False, *, out=None):
         raise RuntimeError(f"logsumexp(): output with shape [] doesn't match the broadcast shape "
                            f"{[1] * input.dim()}")
     rd = P.float_result(input.dtype)
+    G.refuse_out("logsumexp", out, input)
     dims = reduce_dims(input, dim, "logsumexp")
-    return finish(run("LSE", input, dims, out_shape(input._shape, dims, keepdim), rd, rd), out)
+    result = run("LSE", input, dims, out_shape(input._shape, dims, keepdim), rd, rd)
+    return finish(G.attach("LogsumexpBackward0", result, input, G.logsumexp, dims, keepdim), out)
