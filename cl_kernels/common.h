@@ -63,6 +63,18 @@
 #define ST_u8(p, i, v) ((p)[i] = (uchar)(v))
 #define ST_b8(p, i, v) ((p)[i] = (uchar)((v) != 0))
 
+/* The type sums of a tag accumulate in: double/float for floats, long for integers and bool. */
+#define WIDE(tag) CLT_CAT(WIDE_, tag)
+#define WIDE_f64 double
+#define WIDE_f32 float
+#define WIDE_f16 float
+#define WIDE_i64 long
+#define WIDE_i32 long
+#define WIDE_i16 long
+#define WIDE_i8 long
+#define WIDE_u8 long
+#define WIDE_b8 long
+
 /* Kind of a tag, for #if: 0 bool, 1 integer, 2 floating. */
 #define KIND(tag) CLT_CAT(KIND_, tag)
 #define KIND_f32 2

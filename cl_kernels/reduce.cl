@@ -17,16 +17,7 @@
 
 typedef CTYPE(CT) ct;
 
-#define ACC_f64 double
-#define ACC_f32 float
-#define ACC_f16 float
-#define ACC_i64 long
-#define ACC_i32 long
-#define ACC_i16 long
-#define ACC_i8 long
-#define ACC_u8 long
-#define ACC_b8 long
-typedef CLT_CAT(ACC_, CT) acc_t;
+typedef WIDE(CT) acc_t;
 
 #if KIND(CT) == 2
 typedef acc_t pt;

@@ -23,7 +23,7 @@
 
 #if KIND(CT) == 2 && (defined(RED_SUM) || defined(RED_VAR)) && !defined(PRE_NZ) && !defined(PRE_POW)
 #define VEC_SUM
-#define VT CLT_CAT(ACC_, CT)
+#define VT WIDE(CT)
 #elif (defined(RED_MAX) || defined(RED_MIN) || defined(RED_ARGMAX) || defined(RED_ARGMIN)) && \
     !defined(PRE_SQ) && !defined(PRE_POW)
 #define VEC_EXTREME
@@ -47,7 +47,7 @@
 #define VT CTYPE(CT)
 #elif defined(RED_LSE)
 #define VEC_LSE
-#define VT CLT_CAT(ACC_, CT)
+#define VT WIDE(CT)
 #endif
 
 #ifdef VT
@@ -57,7 +57,7 @@ typedef CLT_CAT(VT, 8) vec8;
 #define LOAD8(p, i) LOADV(VT, 8, p, i)
 
 #if defined(VEC_SUM) || defined(VEC_LSE)
-inline CLT_CAT(ACC_, CT) hsum8(vec8 v) {
+inline WIDE(CT) hsum8(vec8 v) {
     return ((v.s0 + v.s1) + (v.s2 + v.s3)) + ((v.s4 + v.s5) + (v.s6 + v.s7));
 }
 #endif

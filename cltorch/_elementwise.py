@@ -52,13 +52,7 @@ def _view(t: Tensor, shape):
 
 def _write_out(out: Tensor, result: Tensor) -> Tensor:
     """Store result into a user-given out= tensor (resizing an empty one, as torch)."""
-    if out._shape != result._shape:
-        if out.numel() != 0:
-            raise RuntimeError(f"out= tensor has shape {list(out._shape)} but the result has shape "
-                               f"{list(result._shape)}")
-        fresh = _alloc(result._shape, out.dtype, out.device)
-        out._init_view(fresh._storage, 0, fresh._shape, fresh._stride, out.dtype, out.device,
-                       out._version_counter)
+    out._resize_for_out(result._shape)
     return out.copy_(result)
 
 

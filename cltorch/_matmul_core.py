@@ -158,13 +158,7 @@ def store_out(out: Tensor | None, result: Tensor, fn: str) -> Tensor:
     check_tensor(out, fn, "out")
     if out.dtype is not result.dtype:
         raise RuntimeError(f"{fn}: expected out tensor to have dtype {result.dtype}, but got {out.dtype} instead")
-    if out._shape != result._shape:
-        if out.numel() != 0:
-            raise RuntimeError(f"{fn}: out= tensor has shape {list(out._shape)} but the result has shape "
-                               f"{list(result._shape)}")
-        fresh = _alloc(result._shape, out.dtype, out.device)
-        out._init_view(fresh._storage, 0, fresh._shape, fresh._stride, out.dtype, out.device,
-                       out._version_counter)
+    out._resize_for_out(result._shape, f"{fn}: out=")
     copy_ops.copy_into(out, result)
     out._bump_version()
     return out

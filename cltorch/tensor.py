@@ -206,6 +206,17 @@ class Tensor:
             record("CloneBackward0", out, (self,), lambda g: (g,))
         return out
 
+    def _resize_for_out(self, shape, what: str = "out=") -> None:
+        """Give an empty out= tensor the result's shape (torch resizes empty outputs); refuse other mismatches."""
+        shape = tuple(shape)
+        if self._shape == shape:
+            return
+        if self.numel() != 0:
+            raise RuntimeError(f"{what} tensor has shape {list(self._shape)} but the result has shape {list(shape)}")
+        fresh = _alloc(shape, self.dtype, self.device)
+        self._init_view(fresh._storage, 0, fresh._shape, fresh._stride, self.dtype, self.device,
+                        self._version_counter)
+
     def _bump_version(self) -> None:
         self._version_counter.value += 1
 
