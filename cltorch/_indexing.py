@@ -8,6 +8,11 @@ gathers (getitem) or scatters (setitem) through it. As in torch, ints are
 applied before advanced indices are placed, so ``x[0, :, idx]`` keeps idx's
 dims in place. Index values from Python lists are checked on the host; device
 index tensors are checked on the device with one readback of the error flag.
+
+Autograd: basic views record torch's view node (SliceBackward0, SelectBackward0,
+...); advanced reads record IndexBackward0 (backward: an accumulating
+index_put); writes under autograd go through a tracked view's copy_ or an
+out-of-place index_put adopted in place (IndexPutBackward0, CopySlices).
 """
 from __future__ import annotations
 
@@ -17,15 +22,19 @@ import warnings
 import numpy as np
 
 from . import _dtype
+from . import _indexing_grads as G
 from ._scatter import IndexOutOfRangeError, nonzero, one_hot  # noqa: F401  (one_hot: nn.functional)
 from ._scatter import __all__ as _scatter_all
-from ._registry import ALL, register
+from ._registry import ALL, mark_backward, register
 from ._creation import as_tensor_on, from_host
 from ._shape_utils import broadcast_shapes, broadcast_strides
 from ._sorting import __all__ as _sorting_all
 from ._sorting import SortedRows
 from ._scatter import *  # noqa: F401,F403  (re-exported as cltorch.<name>)
 from ._sorting import *  # noqa: F401,F403
+from ._tensor_autograd import adopt_inplace
+from ._view_grads import track_view
+from .autograd.graph import needs_grad
 from .ops import copy as copy_ops
 from .ops import fill as fill_ops
 from .ops import index as index_ops
@@ -264,16 +273,36 @@ def _getitem(self: Tensor, key):
         v = Tensor._make(self._storage, self._offset + (key % size) * self._stride[0], self._shape[1:],
                          self._stride[1:], self.dtype, self.device, self._version_counter)
         v._base = self._base if self._base is not None else self
-        return v
+        return track_view("SelectBackward0", v, self)
     p = _parse(self, key)
     base = p.view()
     if not p.adv:
-        return base
+        return track_view(_view_name(key), base, self) if needs_grad(self) else base
     adv = _Advanced(p)
     out = _alloc(adv.shape, self.dtype, self.device)
     if out.numel():
         index_ops.gather_along(out, (base, adv.base_strides), (adv.lin, adv.lin_strides), -1, 1, False)
+    if needs_grad(self):
+        G.track("IndexBackward0", out, (self,), G.index, self, _frozen_key(key), _put)
     return out
+
+
+def _view_name(key) -> str:
+    """torch's node name for a basic-indexing view: that of the last view op the key applies."""
+    name = "AliasBackward0"
+    for k in _as_key_tuple(key):
+        if k is None:
+            name = "UnsqueezeBackward0"
+        elif isinstance(k, slice):
+            name = "SliceBackward0"
+        elif k is not Ellipsis:
+            name = "SelectBackward0"
+    return name
+
+
+def _frozen_key(key) -> tuple:
+    """key as a tuple whose Python lists and arrays are copies (the backward re-applies it later)."""
+    return tuple(k.copy() if isinstance(k, (list, np.ndarray)) else k for k in _as_key_tuple(key))
 
 
 def _value_tensor(self: Tensor, value) -> Tensor:
@@ -300,6 +329,13 @@ def _value_strides(value: Tensor, shape, what: str = "setitem") -> tuple:
 
 def _setitem(self: Tensor, key, value) -> None:
     """self[key] = value: copy into the view, or scatter through advanced indices."""
+    if G.inplace_needs_grad(self, value):
+        _setitem_grad(self, key, value)
+    else:
+        _setitem_raw(self, key, value)
+
+
+def _setitem_raw(self: Tensor, key, value) -> None:
     p = _parse(self, key)
     base = p.view()
     scalar = isinstance(value, numbers.Number) and not isinstance(value, Tensor)
@@ -326,6 +362,21 @@ def _setitem(self: Tensor, key, value) -> None:
     self._bump_version()
 
 
+def _setitem_grad(self: Tensor, key, value) -> None:
+    """self[key] = value with autograd: a copy_ into the tracked view, or index_put through adopt_inplace."""
+    if _parse(self, key).adv:
+        adopt_inplace(self, _put(self, key, value, False))
+        return
+    view = _getitem(self, key)
+    value = _value_tensor(self, value)
+    lead = 0
+    while value.dim() - lead > view.dim() and value._shape[lead] == 1:
+        lead += 1
+    if lead or value.requires_grad:  # a fresh view: copy_ from a leaf would not reach it (see report)
+        value = value.view(value._shape[lead:])
+    view.copy_(value)
+
+
 def _masked_set(base: Tensor, entry, value, scalar: bool) -> None:
     """x[mask] = one value without reading the mask back (masked_fill on the view)."""
     dim, mask = entry[0], entry[1]
@@ -339,8 +390,24 @@ def _masked_set(base: Tensor, entry, value, scalar: bool) -> None:
 def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """self[indices] = values (indices a tuple of index tensors); accumulate adds, deterministically."""
     key = tuple(slice(None) if i is None else i for i in indices)
+    if G.inplace_needs_grad(self, values):
+        return adopt_inplace(self, _put(self, key, values, accumulate))
+    return _put_raw(self, key, values, accumulate)
+
+
+def _put(input: Tensor, key, values, accumulate: bool) -> Tensor:
+    """Out-of-place input[key] = values (or +=) for any key, with autograd (IndexPutBackward0)."""
+    key = _frozen_key(key)
+    result = _put_raw(input.detach().clone(), key, values, accumulate)
+    return G.track("IndexPutBackward0", result, (input, values), G.index_put, input, key, values, accumulate,
+                   _put)
+
+
+def _put_raw(self: Tensor, key, values, accumulate: bool) -> Tensor:
+    if isinstance(values, Tensor):
+        values = values.detach()
     if not accumulate:
-        _setitem(self, key, values)
+        _setitem_raw(self, key, values)
         return self
     p = _parse(self, key)
     base = p.view()
@@ -378,11 +445,12 @@ def _accumulate(base: Tensor, adv: _Advanced, values: Tensor) -> None:
 
 def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     """Out-of-place index_put_."""
-    return index_put_(input.clone(), indices, values, accumulate)
+    return _put(input, tuple(slice(None) if i is None else i for i in indices), values, accumulate)
 
 
 register("index_put", "indexing", ALL)
 register("index_put_", "indexing", ALL, forms=("method",))
+mark_backward("index_put index_put_")
 
 Tensor.__getitem__ = _getitem
 Tensor.__setitem__ = _setitem

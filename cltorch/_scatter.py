@@ -5,18 +5,23 @@ Scatter reductions are deterministic without float atomics: the index is
 sorted per row (stably) and every output element folds the sources aimed at it
 in their original order (cl_kernels/sort.cl, scatter_reduce_sorted).
 In-place ops check their indices on the device before writing, so a bad index
-raises without leaving a half-written tensor.
+raises without leaving a half-written tensor. With autograd on, an in-place op
+runs out of place on a copy and adopts the result (backward formulas:
+_indexing_grads).
 """
 from __future__ import annotations
 
 import numbers
 
 from . import _dtype
+from . import _indexing_grads as G
 from ._creation import full
 from ._promotion import torch_name
-from ._registry import ALL, register
+from ._registry import ALL, mark_backward, register
 from ._shape_utils import broadcast_shapes, broadcast_strides
 from ._sorting import SortedRows, flat
+from ._tensor_autograd import adopt_inplace
+from ._view_grads import refuse_out_with_grad
 from .ops import index as index_ops
 from .ops import sort as sort_ops
 from .ops.layout import contiguous_strides, numel
@@ -80,6 +85,7 @@ def _check_vector_index(index: Tensor, fn: str) -> Tensor:
 # -- gather, take ------------------------------------------------------------------
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out=None) -> Tensor:
     """out[i][j] = input[index[i][j]][j] (for dim 0): values picked along dim by index."""
+    refuse_out_with_grad("gather", out, input)
     _check_index_dtype(index, "gather")
     index = _same_device(index, input.device)
     x, idx = _at_least_1d(input), _at_least_1d(index)
@@ -96,6 +102,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         index_ops.gather_along(view, (x, _zero_at(x._stride, d)), (idx, idx._stride), x._shape[d], x._stride[d],
                                False)
         _raise_if_flagged(x._runtime, f"index is out of bounds for dimension {d} with size {x._shape[d]}")
+    G.track("GatherBackward0", result, (input,), G.gather, input, dim, index)
     return result if out is None else out.copy_(result)
 
 
@@ -110,13 +117,13 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         index_ops.gather_along(result, (src, (0,) * index.dim()), (index, index._stride), n, 1, True)
         _raise_if_flagged(src._runtime, f"out of range: tried to access an index out of range on a tensor of "
                                         f"{n} elements.")
-    return result
+    return G.track("TakeBackward0", result, (input,), G.take, input, index)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     """Values of input at indices along dim (broadcasting the other dims); flattened when dim is None."""
     if dim is None:
-        return gather(flat(input), 0, flat(indices))
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
     if input.dim() != indices.dim():
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input.dim()} dimensions for input, and {indices.dim()} dimensions for indices")
@@ -126,11 +133,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim=None) -> Tensor:
     common = broadcast_shapes(a, b)
     x_shape = common[:d] + (input._shape[d],) + common[d + 1:]
     i_shape = common[:d] + (indices._shape[d],) + common[d + 1:]
-    x = Tensor._make(input._storage, input._offset, x_shape, broadcast_strides(input, x_shape), input.dtype,
-                     input.device)
-    i = Tensor._make(indices._storage, indices._offset, i_shape, broadcast_strides(indices, i_shape),
-                     indices.dtype, indices.device)
-    return gather(x, d, i)
+    return gather(input.expand(x_shape), d, indices.expand(i_shape))
 
 
 # -- scatter family --------------------------------------------------------------------
@@ -169,6 +172,12 @@ def _scatter_prepare(self, dim, index, src, fn):
 
 def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce=None) -> Tensor:
     """self[index[i][j]][j] = src[i][j] (dim 0), or a value; reduce='add'/'multiply' combines instead."""
+    if G.inplace_needs_grad(self, src):
+        return adopt_inplace(self, scatter(self, dim, index, src, value, reduce=reduce))
+    return _scatter_raw(self, dim, index, src, value, reduce)
+
+
+def _scatter_raw(self: Tensor, dim: int, index: Tensor, src, value, reduce) -> Tensor:
     if src is None and value is None:
         raise TypeError("scatter_() missing required argument 'src' or 'value'")
     if src is None or not isinstance(src, Tensor):
@@ -179,7 +188,7 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
             raise RuntimeError("reduce argument must be either add or multiply.")
         if src is None:
             src = full(index._shape, value, dtype=self.dtype, device=self.device)
-        return scatter_reduce_(self, dim, index, src, "sum" if reduce == "add" else "prod")
+        return _scatter_reduce_raw(self, dim, index, src, "sum" if reduce == "add" else "prod", True)
     x, d, idx, src = _scatter_prepare(self, dim, index, src if src is not None else value, "scatter")
     dst = (x, _zero_at(x._stride, d))
     if idx.numel():
@@ -195,7 +204,12 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src=None, value=None, *, red
 
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *, reduce=None) -> Tensor:
     """Out-of-place scatter_."""
-    return scatter_(input.clone(), dim, index, src, value, reduce=reduce)
+    result = _scatter_raw(input.detach().clone(), dim, index, src, value, reduce)
+    if reduce is not None:
+        return G.track("NotImplemented", result, (input, src), G.not_implemented,
+                       "derivative for aten::scatter is not implemented")
+    name = "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1"
+    return G.track(name, result, (input, src), G.scatter, input, dim, index, src)
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -204,6 +218,13 @@ _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 def scatter_reduce_(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                     include_self: bool = True) -> Tensor:
     """Reduce src into self at index along dim with sum, prod, mean, amax or amin (deterministic)."""
+    if G.inplace_needs_grad(self, src):  # the backward reads self's old values: give it a copy
+        return adopt_inplace(self, scatter_reduce(self.clone(), dim, index, src, reduce, include_self=include_self))
+    return _scatter_reduce_raw(self, dim, index, src, reduce, include_self)
+
+
+def _scatter_reduce_raw(self: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str,
+                        include_self: bool) -> Tensor:
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     x, d, idx, src = _scatter_prepare(self, dim, index, src, "scatter_reduce")
@@ -231,22 +252,28 @@ def _reduce_sorted(x: Tensor, d: int, idx: Tensor, src: Tensor, reduce: str, inc
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
                    include_self: bool = True) -> Tensor:
     """Out-of-place scatter_reduce_."""
-    return scatter_reduce_(input.clone(), dim, index, src, reduce, include_self=include_self)
+    result = _scatter_reduce_raw(input.detach().clone(), dim, index, src, reduce, include_self)
+    return G.track("ScatterReduceBackward0", result, (input, src), G.scatter_reduce, input, dim, index, src,
+                   reduce, include_self, result)
 
 
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """self[index[i][j]][j] += src[i][j] (dim 0); repeated indices all add up, deterministically."""
-    return scatter_reduce_(self, dim, index, src, "sum")
+    if G.inplace_needs_grad(self, src):
+        return adopt_inplace(self, scatter_add(self, dim, index, src))
+    return _scatter_reduce_raw(self, dim, index, src, "sum", True)
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """Out-of-place scatter_add_."""
-    return scatter_add_(input.clone(), dim, index, src)
+    result = _scatter_reduce_raw(input.detach().clone(), dim, index, src, "sum", True)
+    return G.track("ScatterAddBackward0", result, (input, src), G.scatter_add, input, dim, index, src)
 
 
 # -- index_* -------------------------------------------------------------------------
 def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     """The slices of input along dim named by the 1-D index (a copy)."""
+    refuse_out_with_grad("index_select", out, input)
     _check_index_dtype(index, "index_select")
     index = _check_vector_index(_same_device(index, input.device), "index_select")
     x = _at_least_1d(input)
@@ -262,6 +289,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
         _raise_if_flagged(x._runtime, "index out of range in self", IndexError)
     elif index.numel():
         _check_range(index, x._shape[d], "index out of range in self", exc=IndexError)
+    G.track("IndexSelectBackward0", result, (input,), G.index_select, input, dim, index)
     return result if out is None else out.copy_(result)
 
 
@@ -280,6 +308,12 @@ def _index_source_checks(x: Tensor, d: int, index: Tensor, source: Tensor, fn: s
 
 def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """self[index[i]] += alpha * source[i] along dim; repeated indices all add up, deterministically."""
+    if G.inplace_needs_grad(self, source):
+        return adopt_inplace(self, index_add(self, dim, index, source, alpha=alpha))
+    return _index_add_raw(self, dim, index, source, alpha)
+
+
+def _index_add_raw(self: Tensor, dim: int, index: Tensor, source: Tensor, alpha) -> Tensor:
     _check_index_dtype(index, "index_add_")
     index = _check_vector_index(_same_device(index, self.device), "index_add_")
     source = _at_least_1d(_unaliased(source, self))
@@ -301,11 +335,18 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """Out-of-place index_add_."""
-    return index_add_(input.clone(), dim, index, source, alpha=alpha)
+    result = _index_add_raw(input.detach().clone(), dim, index, source, alpha)
+    return G.track("IndexAddBackward0", result, (input, source), G.index_add, input, dim, index, source, alpha)
 
 
 def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """self[index[i]] = source[i] along dim."""
+    if G.inplace_needs_grad(self, source):
+        return adopt_inplace(self, index_copy(self, dim, index, source))
+    return _index_copy_raw(self, dim, index, source)
+
+
+def _index_copy_raw(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     _check_index_dtype(index, "index_copy_", allow_int32=False)
     index = _check_vector_index(_same_device(index, self.device), "index_copy_")
     source = _at_least_1d(_unaliased(source, self))
@@ -327,11 +368,18 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """Out-of-place index_copy_."""
-    return index_copy_(input.clone(), dim, index, source)
+    result = _index_copy_raw(input.detach().clone(), dim, index, source)
+    return G.track("IndexCopyBackward0", result, (input, source), G.index_copy, input, dim, index, source)
 
 
 def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """Set the slices of self along dim named by index to value (negative indices wrap)."""
+    if G.inplace_needs_grad(self, value):
+        return adopt_inplace(self, index_fill(self, dim, index, value))
+    return _index_fill_raw(self, dim, index, value)
+
+
+def _index_fill_raw(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     _check_index_dtype(index, "index_fill_", allow_int32=False)
     if index.dim() > 1:
         raise RuntimeError("Index has to be a vector/scalar")
@@ -357,7 +405,9 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     """Out-of-place index_fill_."""
-    return index_fill_(input.clone(), dim, index, value)
+    result = _index_fill_raw(input.detach().clone(), dim, index, value)
+    name = "IndexFillBackward1" if isinstance(value, Tensor) else "IndexFillBackward0"
+    return G.track(name, result, (input, value), G.index_fill, input, dim, index, value)
 
 
 # -- masked_* ------------------------------------------------------------------------
@@ -377,6 +427,14 @@ def _expanded_clone(t: Tensor, shape) -> Tensor:
 
 def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     """self[mask] = value (mask broadcasts to self; value a number or a 0-d tensor)."""
+    if G.inplace_needs_grad(self, value):
+        _check_mask(mask, "masked_fill_")
+        broadcast_strides(mask, self._shape, "masked_fill_")
+        return adopt_inplace(self, masked_fill(self, mask, value))
+    return _masked_fill_raw(self, mask, value)
+
+
+def _masked_fill_raw(self: Tensor, mask: Tensor, value) -> Tensor:
     _check_mask(mask, "masked_fill_")
     mask = _same_device(mask, self.device)
     m = (mask, broadcast_strides(mask, self._shape, "masked_fill_"))
@@ -398,11 +456,14 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """A copy of input (broadcast with mask) with value where mask is True."""
     _check_mask(mask, "masked_fill_")
-    return masked_fill_(_expanded_clone(input, broadcast_shapes(input._shape, mask._shape)), mask, value)
+    result = _masked_fill_raw(_expanded_clone(input, broadcast_shapes(input._shape, mask._shape)), mask, value)
+    name = "MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0"
+    return G.track(name, result, (input, value), G.masked_fill, input, mask, value)
 
 
 def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     """The elements of input (broadcast with mask) where mask is True, as a 1-D tensor."""
+    refuse_out_with_grad("masked_select", out, input)
     if not isinstance(mask, Tensor) or mask.dtype is not _dtype.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     mask = _same_device(mask, input.device)
@@ -412,11 +473,20 @@ def masked_select(input: Tensor, mask: Tensor, *, out=None) -> Tensor:
     result = _alloc((scan.total(),), input.dtype, input.device)
     if result.numel():
         index_ops.compact_values(result, (input, broadcast_strides(input, shape)), shape, scan)
+    G.track("MaskedSelectBackward0", result, (input,), G.masked_select, input, mask)
     return result if out is None else out.copy_(result)
 
 
 def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """Copy source's leading elements, in order, into self where mask is True."""
+    if G.inplace_needs_grad(self, source):
+        _check_mask(mask, "masked_scatter_")
+        broadcast_strides(mask, self._shape, "masked_scatter_")
+        return adopt_inplace(self, masked_scatter(self, mask, source))
+    return _masked_scatter_raw(self, mask, source)
+
+
+def _masked_scatter_raw(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     _check_mask(mask, "masked_scatter_")
     mask = _same_device(mask, self.device)
     if source.dtype is not self.dtype:
@@ -435,7 +505,8 @@ def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
 def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     """Out-of-place masked_scatter_ (input and mask broadcast together)."""
     _check_mask(mask, "masked_scatter_")
-    return masked_scatter_(_expanded_clone(input, broadcast_shapes(input._shape, mask._shape)), mask, source)
+    result = _masked_scatter_raw(_expanded_clone(input, broadcast_shapes(input._shape, mask._shape)), mask, source)
+    return G.track("MaskedScatterBackward0", result, (input, source), G.masked_scatter, input, mask, source)
 
 
 # -- nonzero, one_hot, bincount --------------------------------------------------------
@@ -525,6 +596,10 @@ register("gather scatter scatter_add scatter_reduce index_select index_add index
          "masked_select masked_scatter nonzero argwhere take take_along_dim bincount", "indexing", ALL)
 register("scatter_ scatter_add_ scatter_reduce_ index_add_ index_copy_ index_fill_ masked_fill_ masked_scatter_",
          "indexing", ALL, forms=("method",))
+
+mark_backward("gather scatter scatter_ scatter_add scatter_add_ scatter_reduce scatter_reduce_ index_select index_add "
+              "index_add_ index_copy index_copy_ index_fill index_fill_ masked_fill masked_fill_ masked_select "
+              "masked_scatter masked_scatter_ take take_along_dim")
 
 for _name in ("gather scatter scatter_ scatter_add scatter_add_ scatter_reduce scatter_reduce_ index_select "
               "index_add index_add_ index_copy index_copy_ index_fill index_fill_ masked_fill masked_fill_ "

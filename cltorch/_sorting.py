@@ -12,7 +12,9 @@ import collections
 import numbers
 
 from . import _dtype
-from ._registry import ALL, register
+from . import _indexing_grads as G
+from ._registry import ALL, mark_backward, register
+from ._view_grads import refuse_out_with_grad
 from .ops import index as index_ops
 from .ops import sort as sort_ops
 from .ops.copy import copy_into
@@ -133,11 +135,14 @@ def _write_out(out, result):
 
 
 # -- sort, argsort, topk, kthvalue ---------------------------------------------------
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out=None):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable=None, out=None):
     """Sorted values and their original indices along dim (always stable; NaN last, first when descending)."""
     _check_tensor(input, "sort")
-    values, indices = _sorted(input, dim, bool(descending))
-    return _write_out(out, _SortResult(values, indices))
+    refuse_out_with_grad("sort", out, input)
+    result = _SortResult(*_sorted(input, dim, bool(descending)))
+    name = "SortBackward0" if stable is None else "SortBackward1"  # torch names the stable= overload apart
+    G.track(name, result, (input,), G.sort_like, input, dim, result.indices)
+    return _write_out(out, result)
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -149,40 +154,48 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool
 def msort(input: Tensor, *, out=None) -> Tensor:
     """input sorted along its first dimension."""
     _check_tensor(input, "msort")
-    result = _sorted(input, 0, False)[0]
+    refuse_out_with_grad("msort", out, input)
+    result, indices = _sorted(input, 0, False)
+    G.track("SortBackward0", result, (input,), G.sort_like, input, 0, indices)
     return result if out is None else _into(out, result)
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out=None):
     """The k largest (or smallest) elements along dim and their indices, in sorted order."""
     _check_tensor(input, "topk")
+    refuse_out_with_grad("topk", out, input)
     size = input._shape[input._wrap_dim(dim)] if input.dim() else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if input.dim() == 0:
-        return _write_out(out, _TopkResult(*_sorted(input, dim, True)))
-    dim = input._wrap_dim(dim)
-    if input.numel() == 0 or k == 0:
+        result = _TopkResult(*_sorted(input, dim, True))
+    elif input.numel() == 0 or k == 0:
+        dim = input._wrap_dim(dim)
         shape = input._shape[:dim] + (k,) + input._shape[dim + 1:]
-        return _write_out(out, _TopkResult(_alloc(shape, input.dtype, input.device),
-                                           _alloc(shape, _dtype.int64, input.device)))
-    values, indices = SortedRows(input, dim, bool(largest)).take(0, k)
-    return _write_out(out, _TopkResult(values, indices))
+        result = _TopkResult(_alloc(shape, input.dtype, input.device), _alloc(shape, _dtype.int64, input.device))
+    else:
+        result = _TopkResult(*SortedRows(input, input._wrap_dim(dim), bool(largest)).take(0, k))
+    G.track("TopkBackward0", result, (input,), G.sort_like, input, dim, result.indices)
+    return _write_out(out, result)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     """The k-th smallest element along dim and its index."""
     _check_tensor(input, "kthvalue")
+    refuse_out_with_grad("kthvalue", out, input)
     d = input._wrap_dim(dim)
     size = input._shape[d] if input.dim() else 1
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
     if input.dim() == 0:
-        return _write_out(out, _KthResult(*_sorted(input, dim, False)))
-    values, indices = SortedRows(input, d, False).take(k - 1, 1)
-    if not keepdim:
-        values, indices = (_squeeze(t, d) for t in (values, indices))
-    return _write_out(out, _KthResult(values, indices))
+        result = _KthResult(*_sorted(input, dim, False))
+    else:
+        values, indices = SortedRows(input, d, False).take(k - 1, 1)
+        if not keepdim:
+            values, indices = (_squeeze(t, d) for t in (values, indices))
+        result = _KthResult(values, indices)
+    G.track("KthvalueBackward0", result, (input,), G.sort_like, input, d, result.indices, keepdim)
+    return _write_out(out, result)
 
 
 def _squeeze(t: Tensor, dim: int) -> Tensor:
@@ -286,16 +299,23 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False, ret
     """The distinct elements (or slices along dim) in ascending order, with optional inverse and counts."""
     _check_tensor(input, "unique")
     if dim is None:
-        return _unique_flat(input, True, return_inverse, return_counts)
-    return _unique_dim(input, dim, True, return_inverse, return_counts)
+        result = _unique_flat(input, True, return_inverse, return_counts)
+        return G.track("Unique2Backward0", result, (input,), G.not_implemented,
+                       "the derivative for '_unique2' is not implemented.", NotImplementedError)
+    result = _unique_dim(input, dim, True, return_inverse, return_counts)
+    return G.track("UniqueDimBackward0", result, (input,), G.not_implemented,
+                   "the derivative for 'unique_dim' is not implemented.", NotImplementedError)
 
 
 def unique_consecutive(input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim=None):
     """Collapse runs of equal consecutive elements (or slices along dim)."""
     _check_tensor(input, "unique_consecutive")
     if dim is None:
-        return _unique_flat(input, False, return_inverse, return_counts)
-    return _unique_dim(input, dim, False, return_inverse, return_counts)
+        result = _unique_flat(input, False, return_inverse, return_counts)
+    else:
+        result = _unique_dim(input, dim, False, return_inverse, return_counts)
+    return G.track("UniqueConsecutiveBackward0", result, (input,), G.not_implemented,
+                   "the derivative for 'unique_consecutive' is not implemented.", NotImplementedError)
 
 
 # -- searchsorted, bucketize ---------------------------------------------------------
@@ -368,6 +388,7 @@ def bucketize(input, boundaries: Tensor, *, out_int32: bool = False, right: bool
 
 register("sort argsort msort topk kthvalue unique unique_consecutive", "sorting", ALL)
 register("searchsorted bucketize", "sorting", ALL, forms=("function",))
+mark_backward("sort msort topk kthvalue")
 
 for _name in ("sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive"):
     setattr(Tensor, _name, globals()[_name])

@@ -101,10 +101,15 @@ def adopt_inplace(self: Tensor, result: Tensor) -> Tensor:
     check_inplace(self)
     copy_ops.copy_into(self, result)
     self._bump_version()
-    if result.grad_fn is None:
+    if not result.requires_grad:
         # the new values do not depend on anything that requires grad: cut the old history
         result = result.detach()
         autograd.graph.record("FillBackward0", result, (self,), lambda g: (g * 0,))
+    elif result.grad_fn is None:
+        # result is a leaf that requires grad (y.copy_(leaf)): route the gradient to it
+        leaf = result
+        result = leaf.detach()
+        autograd.graph.record("CopyBackwards", result, (self, leaf), lambda g: (g * 0, g))
     base = self._base
     if base is None:
         self.grad_fn, self._output_nr, self.requires_grad = result.grad_fn, result._output_nr, True
