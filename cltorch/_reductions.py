@@ -221,7 +221,8 @@ def count_nonzero(input, dim=None):
 # -- registry and Tensor methods ------------------------------------------------
 register("sum prod max min amax amin argmax argmin aminmax count_nonzero cumsum cumprod", "reduction", NUMERIC)
 register("all any", "reduction", ALL)
-register("mean std var std_mean var_mean norm logsumexp", "reduction", FLOAT)
+register("mean std var norm logsumexp", "reduction", FLOAT)
+register("std_mean var_mean", "reduction", FLOAT, forms=("function",))
 register("cumsum_ cumprod_", "reduction", NUMERIC, forms=("method",))
 mark_backward("sum mean prod max min amax amin aminmax std var std_mean var_mean norm logsumexp cumsum cumprod "
               "cumsum_ cumprod_")
