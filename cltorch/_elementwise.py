@@ -9,7 +9,7 @@ import numbers
 
 from . import _dtype
 from . import _promotion as P
-from ._registry import ALL, FLOAT, INT, NUMERIC, register
+from ._registry import ALL, FLOAT, INT, NUMERIC, mark_backward, register
 from ._shape_utils import broadcast_shapes, broadcast_strides
 from . import _elementwise_grads as G
 from ._tensor_autograd import adopt_inplace
@@ -762,6 +762,9 @@ register("bitwise_not bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitw
 register("add mul", "elementwise", ALL)
 register("sub div floor_divide remainder fmod pow maximum minimum fmax fmin addcmul", "elementwise", NUMERIC)
 register("atan2 hypot copysign xlogy lerp addcdiv isclose allclose float_power", "elementwise", FLOAT)
+mark_backward(list(G.UNARY) + list(G.BINARY) + list(G.TERNARY) +
+              "neg negative abs absolute sign square relu clamp clip clamp_min clamp_max floor_divide subtract "
+              "multiply divide true_divide arctan2 float_power round nan_to_num positive".split())
 
 
 # -- Tensor methods and operators -------------------------------------------------
