@@ -62,3 +62,4 @@ from ._linalg import *  # noqa: F401,F403
 from . import autograd, _tensor_autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import optim
+from . import nn
