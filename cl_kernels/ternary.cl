@@ -25,7 +25,8 @@ TERNARY(addcmul, X + alpha * y * z)
 #if KIND(CT) == 2
 TERNARY(addcdiv, X + alpha * y / z)
 TERNARY(lerp, fabs(z) < (ct)0.5 ? X + z * (y - X) : y - (y - X) * ((ct)1 - z))
-TERNARY(clamp, X != X ? X : fmin(fmax(X, y), z))
+/* a NaN input or bound gives NaN, as torch */
+TERNARY(clamp, X != X ? X : (y != y ? y : (z != z ? z : fmin(fmax(X, y), z))))
 #else
 TERNARY(clamp, X < y ? y : (X > z ? z : X))
 #endif

@@ -31,23 +31,56 @@ def _host_array(data) -> np.ndarray:
         if any(isinstance(x, Tensor) for x in data):
             data = [x._download() if isinstance(x, Tensor) else x for x in data]
         _check_rectangular(data, 0)
+    if isinstance(data, str) or (isinstance(data, (list, tuple)) and isinstance((_bad_leaf(data) or (0,))[0], str)):
+        raise TypeError("new(): invalid data type 'str'")
     arr = np.array(data)
     if arr.dtype == object:
-        raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+        bad = _bad_leaf(data)
+        raise RuntimeError(f"Could not infer dtype of {type(data if bad is None else bad[0]).__name__}")
     return arr
 
 
-def _check_rectangular(data, dim: int) -> None:
-    if not isinstance(data, (list, tuple)) or not data:
-        return
-    lengths = {len(x) if isinstance(x, (list, tuple)) else -1 for x in data}
-    if len(lengths) > 1:
-        first = len(data[0]) if isinstance(data[0], (list, tuple)) else 0
-        bad = next(len(x) if isinstance(x, (list, tuple)) else 0 for x in data
-                   if (len(x) if isinstance(x, (list, tuple)) else 0) != first)
-        raise ValueError(f"expected sequence of length {first} at dim {dim + 1} (got {bad})")
-    for x in data:
-        _check_rectangular(x, dim + 1)
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.ndim > 0)
+
+
+def _check_rectangular(data, dim: int = 0) -> None:
+    """Check nested sequences as torch does: the shape follows the first elements, then every
+    element must match it (ValueError for a wrong length, TypeError for a number in place of a
+    sequence)."""
+    shape, cur = [], data
+    while _is_seq(cur):
+        shape.append(len(cur))
+        if not len(cur):
+            break
+        cur = cur[0]
+
+    def walk(x, d):
+        if d == len(shape):
+            if isinstance(x, (list, tuple)):
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+            return
+        if not _is_seq(x):
+            raise TypeError("not a sequence")
+        if len(x) != shape[d]:
+            raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {len(x)})")
+        for e in x:
+            walk(e, d + 1)
+
+    walk(data, dim)
+
+
+def _bad_leaf(data):
+    """The first element of nested data that is not a number, as a 1-tuple (None when all are)."""
+    if isinstance(data, (list, tuple)):
+        for x in data:
+            bad = _bad_leaf(x)
+            if bad is not None:
+                return bad
+        return None
+    if isinstance(data, (numbers.Number, np.generic, np.ndarray, Tensor)):
+        return None
+    return (data,)
 
 
 def _infer_dtype(data, arr: np.ndarray) -> _dtype.dtype:
@@ -134,9 +167,15 @@ def _creation_dtype(dtype, default=None) -> _dtype.dtype:
     return _dtype.to_dtype(dtype)
 
 
+def _require_size(size, name: str) -> None:
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+
+
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None) -> Tensor:
     """An uninitialised tensor of the given shape."""
+    _require_size(size, "empty")
     return _finish(_alloc(parse_size(size, "empty"), _creation_dtype(dtype), device), requires_grad)
 
 
@@ -156,12 +195,14 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of zeros."""
+    _require_size(size, "zeros")
     return full(parse_size(size, "zeros"), 0, dtype=_creation_dtype(dtype), device=device,
                 requires_grad=requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False) -> Tensor:
     """A tensor of ones."""
+    _require_size(size, "ones")
     return full(parse_size(size, "ones"), 1, dtype=_creation_dtype(dtype), device=device,
                 requires_grad=requires_grad)
 

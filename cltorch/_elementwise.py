@@ -62,6 +62,11 @@ def _as_operand_tensor(value, dtype, dev) -> Tensor:
     return full((), value, dtype=dtype, device=dev)
 
 
+def _not_implemented(kernel: str, d) -> NotImplementedError:
+    """torch's error for a kernel that has no variant for dtype d."""
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{P.torch_name(d)}'")
+
+
 def _check_div_error(rt) -> None:
     if rt.take_error():
         raise RuntimeError("ZeroDivisionError: integer division or remainder by zero")
@@ -116,7 +121,7 @@ def _make_float_unary(op):
 def _make_rounding(op):
     def check(x):
         if op == "frac" and not x.dtype.is_floating_point:
-            raise RuntimeError(f"\"frac_cpu\" not implemented for '{P.torch_name(x.dtype)}'")
+            raise _not_implemented("frac_cpu", x.dtype)
 
     def fn(input, *, out=None):
         check(input)
@@ -182,13 +187,15 @@ negative_ = neg_
 
 def abs(input, *, out=None):
     """|input|."""
-    _reject_bool(input, "abs")
+    if input.dtype is _dtype.bool_:
+        raise _not_implemented("abs_cpu", input.dtype)
     return _unary("abs", input, float_op=False, out=out)
 
 
 def abs_(self):
     """In-place abs."""
-    _reject_bool(self, "abs_")
+    if self.dtype is _dtype.bool_:
+        raise _not_implemented("abs_cpu", self.dtype)
     return _unary("abs", self, float_op=False, inplace=True)
 
 
@@ -218,6 +225,8 @@ def square(input, *, out=None):
 
 def square_(self):
     """In-place square."""
+    if self.dtype is _dtype.bool_:
+        P.check_inplace_cast(_dtype.int64, self.dtype)
     return _unary("square", self, float_op=False, inplace=True)
 
 
@@ -246,7 +255,7 @@ def logical_not_(self):
 def bitwise_not(input, *, out=None):
     """~input for integers, logical not for bool."""
     if input.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not\" not implemented for '{P.torch_name(input.dtype)}'")
+        raise _not_implemented("bitwise_not_cpu", input.dtype)
     if input.dtype is _dtype.bool_:
         return logical_not(input, out=out)
     return _unary("bitwise_not", input, float_op=False, out=out)
@@ -257,7 +266,7 @@ def bitwise_not_(self):
     if self.dtype is _dtype.bool_:
         return logical_not_(self)
     if self.dtype.is_floating_point:
-        raise RuntimeError(f"\"bitwise_not\" not implemented for '{P.torch_name(self.dtype)}'")
+        raise _not_implemented("bitwise_not_cpu", self.dtype)
     return _unary("bitwise_not", self, float_op=False, inplace=True)
 
 
@@ -277,7 +286,14 @@ isinf = _predicate("isinf")
 isfinite = _predicate("isfinite")
 isposinf = _predicate("isposinf")
 isneginf = _predicate("isneginf")
-signbit = _predicate("signbit")
+_signbit_float = _predicate("signbit")
+
+
+def signbit(input):
+    """True where the sign bit is set (x < 0 for signed integers, all False for unsigned and bool)."""
+    if not input.dtype.is_floating_point and input.dtype.is_signed and input.dtype is not _dtype.bool_:
+        return lt(input, 0)
+    return _signbit_float(input)
 
 
 def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None):
@@ -426,13 +442,16 @@ def div(input, other, *, rounding_mode=None, out=None):
         ct = P.float_result(P.result_type(input, other))
         return _binary("div", input, other, ct=ct, out=out)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                          f"'{rounding_mode}'")
     return _rounded_div(f"div_{rounding_mode}", input, other, out=out)
 
 
 def div_(self, other, *, rounding_mode=None):
     """In-place div."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
     if rounding_mode is None:
         ct = P.float_result(P.result_type(self, other))
         return _binary("div", self, other, ct=ct, inplace=True)
@@ -446,8 +465,7 @@ true_divide = div
 def _rounded_div(op, a, b, **kw):
     ct = P.result_type(a, b)
     if ct is _dtype.bool_:
-        ct = _dtype.int64
-        kw.setdefault("res_dtype", ct)
+        raise _not_implemented(f"{op}_cpu", ct)
     if not ct.is_floating_point and _is_number(b) and b == 0:
         raise RuntimeError("ZeroDivisionError: integer division or remainder by zero")
     return _binary(op, a, b, ct=ct, check_int_error=True, name=op, **kw)
@@ -487,16 +505,33 @@ def pow(input, exponent, *, out=None):
     """input ** exponent (either may be a number)."""
     ct = P.result_type(input, exponent)
     if ct is _dtype.bool_:
-        ct = _dtype.int64
+        if not (isinstance(input, Tensor) and isinstance(exponent, bool)):
+            raise _not_implemented("pow", ct)
+        # bool_tensor ** True is the tensor itself, ** False all True (as torch, a bool result)
+        from ._creation import full
+        res = input.clone() if exponent else full(input._shape, True, dtype=_dtype.bool_, device=input.device)
+        return _write_out(out, res) if out is not None else res
     if not ct.is_floating_point:
         if _is_number(exponent) and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if (isinstance(input, Tensor) and input.dtype.is_floating_point and _is_number(exponent)
+            and not isinstance(exponent, bool) and exponent in (0.5, -0.5) and not needs_grad(input)):
+        # as torch: a scalar exponent of 0.5 / -0.5 is computed as sqrt / rsqrt (pow(-inf, 0.5) is nan);
+        # with autograd the pow kernel runs, so that grad_fn stays PowBackward0
+        # TODO: give the pow kernel (binary.cl) these values, for the autograd path too
+        return (sqrt if exponent == 0.5 else rsqrt)(input, out=out)
     return _binary("pow", input, exponent, ct=ct, out=out)
 
 
 def pow_(self, exponent):
     """In-place pow."""
     ct = P.result_type(self, exponent)
+    if ct is _dtype.bool_:
+        if not isinstance(exponent, bool):
+            raise _not_implemented("pow", ct)
+        if not exponent:
+            self.fill_(True)
+        return self
     if not ct.is_floating_point and _is_number(exponent) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _binary("pow", self, exponent, ct=ct, inplace=True)
@@ -523,7 +558,23 @@ def _float_binary(op):
 
 atan2, atan2_ = _float_binary("atan2")
 arctan2 = atan2
-hypot, hypot_ = _float_binary("hypot")
+_hypot_float, _hypot_float_ = _float_binary("hypot")
+
+
+def hypot(input, other, *, out=None):
+    """sqrt(input**2 + other**2), for floating tensors."""
+    ct = P.result_type(input, other)
+    if not ct.is_floating_point:
+        raise _not_implemented("hypot_cpu", ct)
+    return _hypot_float(input, other, out=out)
+
+
+def hypot_(self, other):
+    """In-place hypot."""
+    ct = P.result_type(self, other)
+    if not ct.is_floating_point:
+        raise _not_implemented("hypot_cpu", ct)
+    return _hypot_float_(self, other)
 copysign, copysign_ = _float_binary("copysign")
 xlogy, xlogy_ = _float_binary("xlogy")
 
@@ -586,7 +637,7 @@ def _bitwise(op, shift=False):
     def check(a, b):
         ct = P.result_type(a, b)
         if ct.is_floating_point or (shift and ct is _dtype.bool_):
-            raise RuntimeError(f"\"{op}_cpu\" not implemented for '{P.torch_name(ct)}'")
+            raise _not_implemented(f"{op}_cpu", ct)
         return ct
 
     def fn(input, other, *, out=None):
@@ -674,8 +725,21 @@ def where(condition, input=None, other=None, *, out=None):
     return _ternary("where", condition, input, other, ct=ct, out=out)
 
 
+def _check_lerp(input, end, weight):
+    if isinstance(end, Tensor) and end.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {P.torch_name(input.dtype).lower()} for `end` but got dtype "
+                           f"{P.torch_name(end.dtype).lower()}")
+    if isinstance(weight, Tensor) and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected dtype {P.torch_name(input.dtype).lower()} for `weight` but got dtype "
+                           f"{P.torch_name(weight.dtype).lower()}")
+    if not input.dtype.is_floating_point:
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        raise _not_implemented(kernel, input.dtype)
+
+
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input); weight a number or a tensor."""
+    _check_lerp(input, end, weight)
     if not isinstance(weight, Tensor):
         return _binary("lerp", input, end, ct=P.result_type(input, end), alpha=weight, out=out)
     return _ternary("lerp", input, end, weight, ct=P.result_type(input, end), out=out)
@@ -683,6 +747,7 @@ def lerp(input, end, weight, *, out=None):
 
 def lerp_(self, end, weight):
     """In-place lerp."""
+    _check_lerp(self, end, weight)
     if not isinstance(weight, Tensor):
         return _binary("lerp", self, end, ct=self.dtype, alpha=weight, inplace=True)
     return _ternary("lerp", self, end, weight, ct=self.dtype, inplace_into=self)
@@ -734,7 +799,9 @@ def clamp(input, min=None, max=None, *, out=None):
 
 def clamp_(self, min=None, max=None):
     """In-place clamp."""
-    return self.copy_(clamp(self, min, max))
+    result = clamp(self, min, max)
+    P.check_inplace_cast(result.dtype, self.dtype)
+    return self.copy_(result)
 
 
 clip = clamp
@@ -803,6 +870,12 @@ def _rop(fn):
     def method(self, other):
         if not _numberish(other):
             return NotImplemented
+        if fn is sub:
+            _check_bool_sub(other, self)
+        if fn is pow and self.dtype is _dtype.bool_ and isinstance(other, bool):
+            raise _not_implemented("pow", _dtype.bool_)
+        if fn in (floor_divide, remainder) and self.dtype is _dtype.bool_ and isinstance(other, bool):
+            raise _not_implemented("div_floor_cpu" if fn is floor_divide else "remainder_cpu", _dtype.bool_)
         dev = self.device
         return fn(_as_operand_tensor(other, P.result_type(self, other), dev), self)
     return method
@@ -861,7 +934,13 @@ Tensor.__ge__ = _op(ge)
 Tensor.__neg__ = neg
 Tensor.__pos__ = positive
 Tensor.__abs__ = abs
-Tensor.__invert__ = bitwise_not
+def _invert(self):
+    if self.dtype.is_floating_point:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+    return bitwise_not(self)
+
+
+Tensor.__invert__ = _invert
 Tensor.__hash__ = object.__hash__
 
 __all__ = sorted(set(_METHOD_NAMES) - {"allclose", "equal"} | {"allclose", "equal", "where", "rsub"}

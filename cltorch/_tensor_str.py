@@ -20,17 +20,22 @@ class _Formatter:
         self.floating = dt.is_floating_point
         self.int_mode = True
         self.sci = False
-        finite = values[np.isfinite(values)] if self.floating else values
-        if self.floating:
-            nonzero = np.abs(finite[finite != 0]).astype(np.float64)
-            self.int_mode = bool(np.all(np.ceil(finite) == finite)) if finite.size else True
-            if nonzero.size:
-                hi, lo = nonzero.max(), nonzero.min()
-                if self.int_mode:
-                    self.sci = hi > 1e8
-                else:
-                    self.sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
-        self.width = max((len(self._fmt(v)) for v in values.ravel()), default=1)
+        if not self.floating:
+            self.width = max((len(self._fmt(v)) for v in values.ravel()), default=1)
+            return
+        # as torch: mode and column width come from the nonzero finite values only
+        self.width = 1
+        nonzero = values[np.isfinite(values) & (values != 0)]
+        if not nonzero.size:
+            return
+        mags = np.abs(nonzero).astype(np.float64)
+        hi, lo = mags.max(), mags.min()
+        self.int_mode = bool(np.all(np.ceil(nonzero) == nonzero))
+        if self.int_mode:
+            self.sci = hi / lo > 1000.0 or hi > 1e8
+        else:
+            self.sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
+        self.width = max(len(self._fmt(v)) for v in nonzero.ravel())
 
     def _fmt(self, v) -> str:
         if isinstance(v, (bool, np.bool_)):

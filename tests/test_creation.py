@@ -94,9 +94,16 @@ def test_tensor_from_list_of_0d_tensors():
     check(t, np.array([1.5, 2.5], dtype=np.float32))
 
 
-@pytest.mark.parametrize("ragged", [[[1, 2], [3]], [[1, 2], 3], [[[1], [2]], [[3]]], [1, [2, 3]]])
+@pytest.mark.parametrize("ragged", [[[1, 2], [3]], [[[1], [2]], [[3]]]])
 def test_ragged_lists_raise_value_error(ragged):
     with pytest.raises(ValueError):
+        cltorch.tensor(ragged)
+
+
+@pytest.mark.parametrize("ragged", [[[1, 2], 3], [1, [2, 3]]])
+def test_number_in_place_of_sequence_raises_type_error(ragged):
+    # as torch: a number where a sequence belongs is 'not a sequence', a sequence where a number belongs too
+    with pytest.raises(TypeError):
         cltorch.tensor(ragged)
 
 

@@ -12,20 +12,7 @@ SHAPES = [(), (0,), (1,), (7,), (2, 3), (2, 0, 3), (1, 1, 4)]
 
 # Known mismatches with torch, waiting for a fix in the library (tests/compat/conftest.py turns
 # each entry into a strict xfail).
-XFAIL = {
-    **{f"test_creation_without_size_raises[{fn}]": (
-        f"cltorch.{fn}() with no size: torch raises TypeError ('{fn}() missing 1 required positional arguments: "
-        "\"size\"'); cltorch returns a 0-d tensor") for fn in ("zeros", "ones", "empty")},
-    "test_tensor_ragged_raises[[[1], 2]]": ("tensor([[1], 2]): torch raises TypeError ('not a sequence'); cltorch "
-                                            "raises ValueError ('expected sequence of length 1 at dim 1 (got 0)')"),
-    "test_tensor_ragged_raises[[[[1]], [2]]]": ("tensor([[[1]], [2]]): torch raises TypeError ('not a sequence'); "
-                                                "cltorch raises NumPy's ValueError ('setting an array element with a "
-                                                "sequence ... inhomogeneous shape')"),
-    "test_tensor_bad_data_raises[object]": ("tensor(object()): torch raises RuntimeError ('Could not infer dtype of "
-                                            "object'); cltorch raises TypeError with the same message"),
-    "test_tensor_bad_data_raises[[None]]": ("tensor([None]): torch raises RuntimeError ('Could not infer dtype of "
-                                            "NoneType'); cltorch raises TypeError ('Could not infer dtype of list')"),
-}
+XFAIL = {}
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
