@@ -59,7 +59,7 @@ __kernel void gather_along(__global STYPE(OUT) *out, __global const STYPE(A) *sr
         err[0] = code;
         return;
     }
-    ST(OUT, out, off[0], (CTYPE(OUT))LD(A, src, off[1] + v * stride));
+    ST(OUT, out, off[0], LD(A, src, off[1] + v * stride));
 }
 
 /* The same for whole rows: out[r, c] = src[src_off + idx[idx_off + r * idx_st] * stride + c]
@@ -80,7 +80,7 @@ __kernel void gather_rows(__global STYPE(OUT) *out, long out_off, __global const
     }
     long from = src_off + v * stride, to = out_off + r * inner;
     long end = min(inner, c0 + span);
-    for (long c = c0; c < end; ++c) ST(OUT, out, to + c, (CTYPE(OUT))LD(A, src, from + c));
+    for (long c = c0; c < end; ++c) ST(OUT, out, to + c, LD(A, src, from + c));
 }
 
 /* dst[base + idx[i] * stride] = src[i] (scatter_, index_copy_, setitem).
@@ -97,7 +97,7 @@ __kernel void scatter_along(__global STYPE(OUT) *dst, __global const STYPE(A) *s
         err[0] = code;
         return;
     }
-    ST(OUT, dst, off[0] + v * stride, (CTYPE(OUT))LD(A, src, off[1]));
+    ST(OUT, dst, off[0] + v * stride, LD(A, src, off[1]));
 }
 #endif
 
@@ -176,7 +176,7 @@ __kernel void masked_copy(__global STYPE(OUT) *out, __global const STYPE(M) *mas
     if (i >= n) return;
     long off[3];
     clt_offsets(&L, i, 3, off);
-    if (LD(M, mask, off[1])) ST(OUT, out, off[0], (CTYPE(OUT))LD(A, src, off[2]));
+    if (LD(M, mask, off[1])) ST(OUT, out, off[0], LD(A, src, off[2]));
 }
 #endif
 #endif
@@ -259,7 +259,7 @@ __kernel void compact_values(__global STYPE(OUT) *out, __global const STYPE(A) *
     if (i >= n) return;
     long off[2];
     clt_offsets(&L, i, 2, off);
-    if (clt_flagged(pos, off[1], total_n, sums[chunks])) ST(OUT, out, pos[off[1]], (CTYPE(OUT))LD(A, src, off[0]));
+    if (clt_flagged(pos, off[1], total_n, sums[chunks])) ST(OUT, out, pos[off[1]], LD(A, src, off[0]));
 }
 
 /* dst[i] = src[pos[i]] for flagged i (masked_scatter_); src is dense with src_n elements.
@@ -277,7 +277,7 @@ __kernel void expand_values(__global STYPE(OUT) *dst, __global const STYPE(A) *s
         err[0] = 1;
         return;
     }
-    ST(OUT, dst, off[0], (CTYPE(OUT))LD(A, src, p));
+    ST(OUT, dst, off[0], LD(A, src, p));
 }
 #endif
 

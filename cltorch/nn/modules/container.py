@@ -14,7 +14,26 @@ def _abs_index(idx, n: int) -> int:
     return idx + n if idx < 0 else idx
 
 
-class Sequential(Module):
+class _NumberedContainer(Module):
+    """Shared by Sequential and ModuleList: submodules named '0', '1', ... kept in order."""
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)
+        for key in (keys[idx] if isinstance(idx, slice) else [keys[_abs_index(idx, len(keys))]]):
+            delattr(self, key)
+        items = list(self._modules.values())  # renumber as torch does
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self._modules[str(i)] = m
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_NumberedContainer):
     """Modules applied in order; built from positional modules or one OrderedDict."""
 
     def __init__(self, *args):
@@ -35,25 +54,6 @@ class Sequential(Module):
     def __setitem__(self, idx, module) -> None:
         keys = list(self._modules)
         setattr(self, keys[_abs_index(idx, len(keys))], module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                delattr(self, key)
-        else:
-            delattr(self, keys[_abs_index(idx, len(keys))])
-        # renumber as torch does
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
@@ -91,7 +91,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_NumberedContainer):
     """A list of modules whose parameters are registered."""
 
     def __init__(self, modules=None):
@@ -106,21 +106,6 @@ class ModuleList(Module):
 
     def __setitem__(self, idx, module) -> None:
         setattr(self, str(_abs_index(idx, len(self))), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)
-        for key in (keys[idx] if isinstance(idx, slice) else [keys[_abs_index(idx, len(keys))]]):
-            delattr(self, key)
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)
