@@ -8,9 +8,7 @@ import warnings
 import numpy as np
 
 from . import _dtype
-from ._device import canonical
 from ._shape_utils import parse_size
-from .ops import copy as copy_ops
 from .ops import fill as fill_ops
 from .tensor import Tensor, _alloc
 

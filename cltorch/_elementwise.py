@@ -371,9 +371,9 @@ def _copy_if_overlapping(a: Tensor, b: Tensor) -> Tensor:
 
 def _check_alpha(alpha, dt, name):
     if alpha != 1 and not dt.is_floating_point and isinstance(alpha, float) and not float(alpha).is_integer():
-        raise RuntimeError(f"For integral input tensors, argument alpha must not be a floating point number.")
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     if dt is _dtype.bool_ and alpha not in (0, 1, True, False):
-        raise RuntimeError(f"Boolean alpha only supported for Boolean results.")
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -519,7 +519,7 @@ def pow(input, exponent, *, out=None):
         # as torch: a scalar exponent of 0.5 / -0.5 is computed as sqrt / rsqrt (pow(-inf, 0.5) is nan);
         # with autograd the pow kernel runs, so that grad_fn stays PowBackward0
         # TODO: give the pow kernel (binary.cl) these values, for the autograd path too
-        return (sqrt if exponent == 0.5 else rsqrt)(input, out=out)
+        return _generated["sqrt" if exponent == 0.5 else "rsqrt"](input, out=out)
     return _binary("pow", input, exponent, ct=ct, out=out)
 
 

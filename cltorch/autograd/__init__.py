@@ -68,7 +68,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     _check_requires_grad(outputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _make_grads(outputs, _as_tuple(grad_outputs))
     retain = create_graph if retain_graph is None else retain_graph
     slots = [graph.edge(t) for t in inputs]
