@@ -50,7 +50,7 @@ def numel(input: Tensor) -> int:
     """Number of elements of input."""
     return input.numel()
 
-from . import _elementwise
+from . import _elementwise, _tensor_operators  # noqa: F401  (operators bind onto Tensor)
 from ._elementwise import *  # noqa: F401,F403  (the elementwise functions)
 from ._elementwise import abs, round, pow  # noqa: F401  (names that shadow builtins)
 from ._promotion import result_type, can_cast
