@@ -7,6 +7,8 @@ from .. import _elementwise as _ew
 from ..tensor import Tensor
 
 
+__all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+
 # -- activations ---------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(0, x) elementwise."""

@@ -10,6 +10,8 @@ from ._functional_activation import log_softmax
 _REDUCTIONS = ("none", "mean", "sum")
 
 
+__all__ = ["mse_loss", "l1_loss", "binary_cross_entropy", "nll_loss", "cross_entropy"]
+
 # -- losses --------------------------------------------------------------------------------
 def _reduction(size_average, reduce, reduction: str) -> str:
     if size_average is not None or reduce is not None:

@@ -9,6 +9,8 @@ from .._indexing import one_hot  # noqa: F401  (torch.nn.functional.one_hot)
 from ..tensor import Tensor
 from ._functional_activation import *  # noqa: F401,F403
 from ._functional_loss import *  # noqa: F401,F403
+from ._functional_misc import *  # noqa: F401,F403
+from ._functional_norm import *  # noqa: F401,F403
 
 
 # -- linear --------------------------------------------------------------------------------

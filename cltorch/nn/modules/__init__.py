@@ -1,8 +1,15 @@
 """The layer classes of ``cltorch.nn``, one file per family as in ``torch.nn.modules``."""
+from . import container, linear, activation, flatten, dropout, batchnorm, normalization, loss
+from .container import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .activation import *  # noqa: F403
+from .flatten import *  # noqa: F403
+from .dropout import *  # noqa: F403
+from .batchnorm import *  # noqa: F403
+from .normalization import *  # noqa: F403
+from .loss import *  # noqa: F403
 from .module import Module
-from .container import Sequential, ModuleList, ModuleDict
-from .linear import Identity, Linear
-from .activation import ReLU, Sigmoid, Tanh, Softmax, LogSoftmax
 
-__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "ReLU", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax"]
+__all__ = ["Module"]
+for _family in (container, linear, activation, flatten, dropout, batchnorm, normalization, loss):
+    __all__ += _family.__all__

@@ -6,6 +6,8 @@ from collections import OrderedDict
 
 from .module import Module
 
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
 
 def _abs_index(idx, n: int) -> int:
     idx = operator.index(idx)

@@ -9,6 +9,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
+__all__ = ["Identity", "Linear"]
+
 
 class Identity(Module):
     """Returns its input unchanged (constructor arguments are ignored)."""
