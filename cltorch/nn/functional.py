@@ -11,6 +11,9 @@ from ._functional_activation import *  # noqa: F401,F403
 from ._functional_loss import *  # noqa: F401,F403
 from ._functional_misc import *  # noqa: F401,F403
 from ._functional_norm import *  # noqa: F401,F403
+from ._functional_conv import *  # noqa: F401,F403
+from ._functional_pool import *  # noqa: F401,F403
+from ._functional_sparse import *  # noqa: F401,F403
 
 
 # -- linear --------------------------------------------------------------------------------

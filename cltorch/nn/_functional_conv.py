@@ -1,0 +1,4 @@
+"""Convolution functions of ``cltorch.nn.functional``."""
+from __future__ import annotations
+
+__all__: list[str] = []
