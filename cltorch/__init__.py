@@ -63,3 +63,5 @@ from . import autograd, _tensor_autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import optim
 from . import nn
+from . import serialization
+from .serialization import save, load
