@@ -1,6 +1,7 @@
 """``cltorch.nn``: modules, parameters, init and functional, mirroring ``torch.nn``."""
 from .parameter import Parameter, Buffer
 from . import functional, init
+from . import utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
 

@@ -1,17 +1,68 @@
-"""Helpers shared by the optimizers: which tensors the fused kernels can take as they are."""
+"""Helpers shared by the optimizers: dense operands for the fused kernels, state creation, checks."""
 from __future__ import annotations
 
+from .. import _dtype
 from ..ops.layout import is_dense
+from ..tensor import Tensor
 
 
-def fresh(t):
+def fresh(t: Tensor) -> Tensor:
     """t itself when dense from offset 0 (what the fused kernels index), else a dense copy."""
-    return t if (t._offset == 0 and is_dense(t)) else t.contiguous().clone()
+    if t._offset == 0 and is_dense(t):
+        return t
+    c = t.contiguous()
+    return c if (c is not t and c._offset == 0) else t.clone()
 
 
-def check_grad_matches(p) -> None:
-    """Refuse gradients whose dtype or device differ from the parameter's (torch's error)."""
-    if p.grad.device != p.device:
-        raise RuntimeError(f"gradient is on {p.grad.device} but the parameter is on {p.device}")
-    if p.grad.dtype is not p.dtype:
-        raise RuntimeError(f"gradient dtype {p.grad.dtype} does not match parameter dtype {p.dtype}")
+def dense_state(state: dict, key: str) -> Tensor:
+    """state[key], replaced by a dense copy first when a loaded or user-set tensor is a strided view."""
+    t = state[key]
+    if not (t._offset == 0 and is_dense(t)):
+        t = state[key] = fresh(t)
+    return t
+
+
+def scalar_dtype(fused=False):
+    """The dtype of the 0-d 'step' state: float64 under a float64 default dtype, else float32 (as torch)."""
+    if fused:
+        return _dtype.float32
+    return _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+
+
+def new_scalar(p: Tensor, value: float = 0.0, fused=False) -> Tensor:
+    """A 0-d counter tensor on p's device, where the fused kernel can store it."""
+    return p.new_full((), value, dtype=scalar_dtype(fused))
+
+
+def as_float(v) -> float:
+    """A hyper-parameter as a Python number (a 1-element Tensor lr is read once per step)."""
+    return float(v.item()) if isinstance(v, Tensor) else v
+
+
+def check_grad_matches(p: Tensor) -> None:
+    """Refuse gradients whose dtype, device or shape differ from the parameter's."""
+    g = p.grad
+    if g.device != p.device:
+        raise RuntimeError(f"gradient is on {g.device} but the parameter is on {p.device}")
+    if g.dtype is not p.dtype:
+        raise RuntimeError(f"gradient dtype {g.dtype} does not match parameter dtype {p.dtype}")
+    if tuple(g.shape) != tuple(p.shape):
+        raise RuntimeError(f"gradient has shape {list(g.shape)} but the parameter has shape {list(p.shape)}")
+
+
+def params_with_grad(group: dict):
+    """The parameters of group that have a gradient, after checking each gradient."""
+    for p in group["params"]:
+        if p.grad is not None:
+            check_grad_matches(p)
+            yield p
+
+
+def update(p: Tensor, launch, *args) -> None:
+    """Run launch(target, grad, *args) on dense views of p and its gradient; write p back if it was copied."""
+    data = p.detach()
+    target = fresh(data)
+    launch(target, fresh(p.grad.detach()), *args)
+    if target is not data:
+        data.copy_(target)
+    p._bump_version()

@@ -1,88 +1,96 @@
 """Adam and AdamW (decoupled weight decay), with AMSGrad; one fused kernel per parameter."""
 from __future__ import annotations
 
-import math
-
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import check_grad_matches, fresh
+from ..tensor import Tensor
+from ._fused import as_float, dense_state, params_with_grad, update
 from .optimizer import Optimizer
+from .sgd import check_fused, check_lr
+
+__all__ = ["Adam", "AdamW"]
 
 
-def _float32():
-    from .. import _dtype
-    return _dtype.float32
+def check_adam_args(lr, betas, eps, weight_decay) -> tuple:
+    """torch's checks of Adam-family hyper-parameters; returns betas as a tuple of numbers."""
+    check_lr(lr)
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    return tuple(betas)
+
+
+def zeros_state(p: Tensor) -> Tensor:
+    """A zero state buffer shaped like p (dense, where the fused kernel indexes it)."""
+    return p.detach().new_zeros(p.shape)
 
 
 class Adam(Optimizer):
-    """torch.optim.Adam."""
+    """torch.optim.Adam (decoupled_weight_decay=True makes it AdamW)."""
 
-    _decoupled = False
+    _setstate_defaults = dict(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                              decoupled_weight_decay=False, fused=None)
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0,
                  amsgrad: bool = False, *, foreach=None, maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False, fused=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
-                                      differentiable=differentiable, fused=fused))
-        self._counts: dict = {}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """Restore state; step counts are re-read from the loaded 'step' tensors."""
-        super().load_state_dict(state_dict)
-        self._counts = {}
+                 differentiable: bool = False, fused=None, decoupled_weight_decay: bool = False):
+        betas = check_adam_args(lr, betas, eps, weight_decay)
+        both_floats = all(isinstance(b, float) for b in betas)
+        if not (both_floats or all(isinstance(b, Tensor) for b in betas)):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i, b in enumerate(betas):
+            if isinstance(b, Tensor) and b.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        betas = tuple(as_float(b) for b in betas)
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+        check_fused(fused, foreach, differentiable)
 
     @no_grad()
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns the closure's loss if given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                check_grad_matches(p)
+            beta1, beta2 = (as_float(b) for b in group["betas"])
+            lr, wd = as_float(group["lr"]), as_float(group["weight_decay"])
+            for p in params_with_grad(group):
                 state = self.state[p]
                 if not state:
-                    state["step"] = p.detach().new_zeros((), dtype=_float32())
-                    state["exp_avg"] = p.detach().new_zeros(p.shape)
-                    state["exp_avg_sq"] = p.detach().new_zeros(p.shape)
+                    self._new_counter(p, state, fused=bool(group["fused"]))
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = p.detach().new_zeros(p.shape)
-                # the count lives on the host too, so a step never waits for the device
-                step = self._counts.get(id(p))
-                if step is None:
-                    step = int(state["step"].item())
-                step += 1
-                self._counts[id(p)] = step
-                state["step"].fill_(step)
-                bc1 = 1 - beta1 ** step
-                bc2_sqrt = math.sqrt(1 - beta2 ** step)
-                target = fresh(p.data)
-                vmax = state.get("max_exp_avg_sq", state["exp_avg_sq"])
-                optim_ops.adam_step(target, fresh(p.grad), state["exp_avg"], state["exp_avg_sq"], vmax,
-                                    group["lr"], beta1, beta2, group["eps"], group["weight_decay"], bc1, bc2_sqrt,
-                                    group["amsgrad"], self._decoupled, group["maximize"])
-                if target._storage is not p._storage:
-                    p.data.copy_(target)
-                p._bump_version()
+                        state["max_exp_avg_sq"] = zeros_state(p)
+                count = self._advance_step(p, state)
+                m, v = dense_state(state, "exp_avg"), dense_state(state, "exp_avg_sq")
+                if group["amsgrad"]:
+                    if "max_exp_avg_sq" not in state:
+                        state["max_exp_avg_sq"] = zeros_state(p)
+                    vmax = dense_state(state, "max_exp_avg_sq")
+                else:
+                    vmax = v
+                update(p, optim_ops.adam_step, m, v, vmax, state["step"], count, lr, beta1, beta2, group["eps"], wd,
+                       group["amsgrad"], group["decoupled_weight_decay"], group["maximize"])
         return loss
 
 
 class AdamW(Adam):
     """torch.optim.AdamW: weight decay applied to the parameter, not the gradient."""
 
-    _decoupled = True
-
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2,
-                 amsgrad: bool = False, **kwargs):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, **kwargs)
+                 amsgrad: bool = False, *, maximize: bool = False, foreach=None, capturable: bool = False,
+                 differentiable: bool = False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

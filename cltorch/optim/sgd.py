@@ -3,48 +3,65 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import check_grad_matches, fresh
+from ..tensor import Tensor
+from ._fused import as_float, dense_state, params_with_grad, update
 from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+def check_lr(lr) -> None:
+    """torch's checks of a learning rate (a number or a 1-element Tensor, not negative)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_fused(fused, foreach, differentiable) -> None:
+    """The fused/foreach/differentiable combinations torch refuses (every cltorch step is fused anyway)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 class SGD(Optimizer):
     """torch.optim.SGD: each step is one fused kernel per parameter."""
 
+    _setstate_defaults = dict(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False, foreach=None,
                  differentiable: bool = False, fused=None):
-        if lr < 0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0:
+        check_lr(lr)
+        if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0:
+        if weight_decay < 0.0:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov, maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
+        check_fused(fused, foreach, differentiable)
 
     @no_grad()
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns the closure's loss if given."""
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                check_grad_matches(p)
-                state = self.state[p]
-                momentum = group["momentum"]
-                first = "momentum_buffer" not in state or state["momentum_buffer"] is None
-                if momentum != 0 and first:
-                    state["momentum_buffer"] = p.detach().new_empty(p.shape)
-                buf = state.get("momentum_buffer") if momentum != 0 else None
-                target = fresh(p.data)
-                optim_ops.sgd_step(target, fresh(p.grad), buf if buf is not None else target, group["lr"],
-                                   momentum, group["dampening"], group["weight_decay"], group["nesterov"],
-                                   first, group["maximize"])
-                if target._storage is not p._storage:
-                    p.data.copy_(target)
-                p._bump_version()
+            momentum = group["momentum"]
+            for p in params_with_grad(group):
+                buf, first = None, False
+                if momentum != 0:
+                    # torch keeps no state at all for a parameter without momentum
+                    state = self.state[p]
+                    first = state.get("momentum_buffer") is None
+                    if first:
+                        state["momentum_buffer"] = p.detach().new_empty(p.shape)
+                    buf = dense_state(state, "momentum_buffer")
+                update(p, optim_ops.sgd_step, buf if buf is not None else p, as_float(group["lr"]), momentum,
+                       group["dampening"], as_float(group["weight_decay"]), group["nesterov"], first, group["maximize"])
         return loss
