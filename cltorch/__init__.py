@@ -65,3 +65,4 @@ from . import optim
 from . import nn
 from . import serialization
 from .serialization import save, load
+from . import utils
