@@ -4,28 +4,7 @@
  * the seed, so a (seed, offset) pair names the same numbers on every device.
  * Each block gives four 32-bit words; outputs are written contiguously. */
 #include "common.h"
-
-#define PHILOX_MUL0 0xD2511F53u
-#define PHILOX_MUL1 0xCD9E8D57u
-#define PHILOX_BUMP0 0x9E3779B9u
-#define PHILOX_BUMP1 0xBB67AE85u
-
-inline uint4 philox4x32(ulong counter, ulong seed) {
-    uint4 c = (uint4)((uint)counter, (uint)(counter >> 32), 0u, 0u);
-    uint k0 = (uint)seed, k1 = (uint)(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        uint hi0 = mul_hi(PHILOX_MUL0, c.x), lo0 = PHILOX_MUL0 * c.x;
-        uint hi1 = mul_hi(PHILOX_MUL1, c.z), lo1 = PHILOX_MUL1 * c.z;
-        c = (uint4)(hi1 ^ c.y ^ k0, lo1, hi0 ^ c.w ^ k1, lo0);
-        k0 += PHILOX_BUMP0;
-        k1 += PHILOX_BUMP1;
-    }
-    return c;
-}
-
-inline uint word(uint4 r, int j) {
-    return j == 0 ? r.x : (j == 1 ? r.y : (j == 2 ? r.z : r.w));
-}
+#include "philox.h"
 
 /* Uniform in [0, 1) from 24 random bits (exact in float; 11 bits for half). */
 inline float unit_float(uint x) {
@@ -59,7 +38,7 @@ __kernel void uniform(__global STYPE(OUT) *out, ulong seed, ulong base, ACC_FLOA
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4 && first + j < n; ++j) {
-        ACC_FLOAT v = low + (high - low) * (ACC_FLOAT)unit_float(word(r, j));
+        ACC_FLOAT v = low + (high - low) * (ACC_FLOAT)unit_float(philox_word(r, j));
         ST(OUT, out, first + j, v);
         /* rounding to the output type must never reach the open end */
         if ((ACC_FLOAT)LD(OUT, out, first + j) >= high) ST(OUT, out, first + j, low);
@@ -84,8 +63,8 @@ __kernel void normal(__global STYPE(OUT) *out, ulong seed, ulong base, ACC_FLOAT
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4; j += 2) {
-        float u1 = ((float)(word(r, j) >> 8) + 1.0f) * (1.0f / 16777216.0f);
-        float u2 = (float)(word(r, j + 1) >> 8) * (1.0f / 16777216.0f);
+        float u1 = ((float)(philox_word(r, j) >> 8) + 1.0f) * (1.0f / 16777216.0f);
+        float u2 = (float)(philox_word(r, j + 1) >> 8) * (1.0f / 16777216.0f);
         float rad = sqrt(-2.0f * log(u1));
         float z0 = rad * cos(2.0f * M_PI_F * u2), z1 = rad * sin(2.0f * M_PI_F * u2);
         if (first + j < n) ST(OUT, out, first + j, mean + std * (ACC_FLOAT)z0);
@@ -102,8 +81,8 @@ __kernel void normal_tensor(__global STYPE(OUT) *out, __global const STYPE(OUT) 
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4; j += 2) {
-        float u1 = ((float)(word(r, j) >> 8) + 1.0f) * (1.0f / 16777216.0f);
-        float u2 = (float)(word(r, j + 1) >> 8) * (1.0f / 16777216.0f);
+        float u1 = ((float)(philox_word(r, j) >> 8) + 1.0f) * (1.0f / 16777216.0f);
+        float u2 = (float)(philox_word(r, j + 1) >> 8) * (1.0f / 16777216.0f);
         float rad = sqrt(-2.0f * log(u1));
         float z[2] = {rad * cos(2.0f * M_PI_F * u2), rad * sin(2.0f * M_PI_F * u2)};
         for (int t = 0; t < 2; ++t) {
@@ -121,11 +100,11 @@ __kernel void randint(__global STYPE(OUT) *out, ulong seed, ulong base, long low
     uint4 r = philox4x32(base + (ulong)b, seed);
     if (span <= 0xFFFFFFFFul) {
         for (int j = 0; j < 4 && first + j < n; ++j)
-            ST(OUT, out, first + j, low + (long)((ulong)word(r, j) % span));
+            ST(OUT, out, first + j, low + (long)((ulong)philox_word(r, j) % span));
     } else {
         uint4 r2 = philox4x32(base + (ulong)b, ~seed);
         for (int j = 0; j < 4 && first + j < n; ++j) {
-            ulong x = ((ulong)word(r2, j) << 32) | (ulong)word(r, j);
+            ulong x = ((ulong)philox_word(r2, j) << 32) | (ulong)philox_word(r, j);
             ST(OUT, out, first + j, low + (long)(span == 0 ? x : x % span));
         }
     }
@@ -138,7 +117,7 @@ __kernel void bernoulli_scalar(__global STYPE(OUT) *out, ulong seed, ulong base,
     if (first >= n) return;
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4 && first + j < n; ++j)
-        ST(OUT, out, first + j, unit_float(word(r, j)) < p ? 1 : 0);
+        ST(OUT, out, first + j, unit_float(philox_word(r, j)) < p ? 1 : 0);
 }
 
 /* out[i] = u < p[i] (p contiguous, same length as out; A is p's dtype tag). */
@@ -151,7 +130,7 @@ __kernel void bernoulli_tensor(__global STYPE(OUT) *out, __global const STYPE(A)
     uint4 r = philox4x32(base + (ulong)b, seed);
     for (int j = 0; j < 4 && first + j < n; ++j) {
         float pj = (float)LD(A, p, first + j);
-        ST(OUT, out, first + j, unit_float(word(r, j)) < pj ? 1 : 0);
+        ST(OUT, out, first + j, unit_float(philox_word(r, j)) < pj ? 1 : 0);
     }
 }
 #endif

@@ -66,3 +66,4 @@ from . import nn
 from . import serialization
 from .serialization import save, load
 from . import utils
+from ._nn_aliases import *  # noqa: F401,F403  (torch.softmax, Tensor.softmax, ...)

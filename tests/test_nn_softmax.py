@@ -193,3 +193,15 @@ def test_modules_and_reprs():
     with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax") as rec:
         nn.LogSoftmax()(torch.zeros(2, 3))
     assert rec[0].filename == __file__
+
+
+def test_top_level_and_method_forms_match_torch():
+    x = np.random.default_rng(11).normal(size=(3, 5)).astype(np.float32)
+    a, b = torch.tensor(x), T.tensor(x)
+    np.testing.assert_allclose(a.softmax(1).numpy(), b.softmax(1).numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(a.log_softmax(0).numpy(), b.log_softmax(0).numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(torch.softmax(a, 0).numpy(), T.softmax(b, 0).numpy(), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(torch.log_softmax(a, -1, dtype=torch.float64).numpy(),
+                               T.log_softmax(b, -1, dtype=T.float64).numpy(), rtol=1e-12, atol=1e-12)
+    assert torch.dropout(a, 0.5, False).equal(a)
+    assert torch.dropout(a, 1.0, True).abs().sum().item() == 0
