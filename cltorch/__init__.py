@@ -67,3 +67,5 @@ from . import serialization
 from .serialization import save, load
 from . import utils
 from ._nn_aliases import *  # noqa: F401,F403  (torch.softmax, Tensor.softmax, ...)
+from ._runtime_flags import *  # noqa: F401,F403  (set_printoptions, set_num_threads, determinism)
+from . import backends

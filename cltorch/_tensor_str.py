@@ -11,6 +11,7 @@ PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE = None  # None: choose per tensor as torch; True/False: force (set_printoptions)
 
 
 class _Formatter:
@@ -35,6 +36,8 @@ class _Formatter:
             self.sci = hi / lo > 1000.0 or hi > 1e8
         else:
             self.sci = hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4
+        if SCI_MODE is not None:
+            self.sci = SCI_MODE
         self.width = max(len(self._fmt(v)) for v in nonzero.ravel())
 
     def _fmt(self, v) -> str:
