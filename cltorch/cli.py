@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Callable, List
 
 import click
@@ -164,3 +165,22 @@ def demo(small: bool) -> None:
         raise SystemExit(1)
     click.echo("\ndemo: all stages passed")
 
+
+@main.command(short_help="Run an unmodified PyTorch script with torch imports served by cltorch.",
+              context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--device", "device", default=None, metavar="NAME",
+              help="The OpenCL device that plays 'cuda' (e.g. opencl:0:0, cpu; 'none' hides GPUs).")
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(device, script: str, args) -> None:
+    """Run SCRIPT [ARGS...] with torch, torchvision, torchtext, torchaudio, Lightning and Ignite from cltorch."""
+    from . import _dropin
+    try:
+        _dropin.select_cuda_device(device)
+    except RuntimeError as exc:
+        click.echo(f"cltorch run: {exc}", err=True)
+        raise SystemExit(2)
+    if not os.path.isfile(script):
+        click.echo(f"cltorch run: no such script: {script}", err=True)
+        raise SystemExit(2)
+    _dropin.run_script(script, list(args))
