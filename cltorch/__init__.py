@@ -69,3 +69,4 @@ from . import utils
 from ._nn_aliases import *  # noqa: F401,F403  (torch.softmax, Tensor.softmax, ...)
 from ._runtime_flags import *  # noqa: F401,F403  (set_printoptions, set_num_threads, determinism)
 from . import backends
+from ._windows import *  # noqa: F401,F403  (hann_window, hamming_window, ...)
