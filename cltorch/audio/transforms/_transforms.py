@@ -193,11 +193,16 @@ class MFCC(Module):
 class MuLawEncoding(Module):
     """Mu-law companding to int64 codes."""
 
+    def __new__(cls, quantization_channels=256):
+        # MuLawEncoding(waveform), as some notes abbreviate MuLawEncoding()(waveform): encode, and say so
+        if isinstance(quantization_channels, Tensor):
+            warnings.warn("MuLawEncoding(waveform) encodes with 256 channels; the torchaudio form is "
+                          "MuLawEncoding(quantization_channels)(waveform)", stacklevel=2)
+            return F.mu_law_encoding(quantization_channels, 256)
+        return super().__new__(cls)
+
     def __init__(self, quantization_channels: int = 256) -> None:
         super().__init__()
-        if isinstance(quantization_channels, Tensor):
-            raise TypeError("MuLawEncoding takes quantization_channels (an int); call the module on the waveform: "
-                            "MuLawEncoding()(waveform)")
         self.quantization_channels = quantization_channels
 
     def forward(self, x: Tensor) -> Tensor:
