@@ -302,3 +302,13 @@ def test_norm_double_backward():
         np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-3, atol=1e-4, err_msg=kind)
         if grads[1][1] is not None:
             np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-3, atol=1e-4, err_msg=kind)
+
+
+def test_state_dict_without_num_batches_tracked_loads_like_torch():
+    theirs = T.nn.BatchNorm1d(3)
+    sd = {k: v for k, v in theirs.state_dict().items() if k != "num_batches_tracked"}
+    theirs.load_state_dict(sd)
+    ours = nn.BatchNorm1d(3)
+    ours.num_batches_tracked.fill_(5)
+    ours.load_state_dict({k: torch.tensor(v.numpy()) for k, v in sd.items()})
+    assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 0

@@ -59,6 +59,12 @@ class _NormBase(Module):
     def _check_input_dim(self, input) -> None:
         raise NotImplementedError
 
+    def _upgrade_state_dict(self, state_dict, prefix: str) -> None:
+        """Checkpoints from before num_batches_tracked existed load with a zero count, as in torch."""
+        key = prefix + "num_batches_tracked"
+        if self.num_batches_tracked is not None and key not in state_dict:
+            state_dict[key] = _creation.tensor(0, dtype=_dtype.int64)
+
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")

@@ -274,8 +274,10 @@ class Module:
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
         expected = set()
+        state_dict = OrderedDict(state_dict)
         for mod_prefix, mod in self.named_modules(remove_duplicate=False):
             pre = mod_prefix + "." if mod_prefix else ""
+            mod._upgrade_state_dict(state_dict, pre)
             local = [(n, p, True) for n, p in mod._parameters.items() if p is not None]
             local += [(n, b, False) for n, b in mod._buffers.items()
                       if b is not None and n not in mod._non_persistent_buffers_set]
@@ -316,6 +318,9 @@ class Module:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 type(self).__name__, "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def _upgrade_state_dict(self, state_dict, prefix: str) -> None:
+        """Let a layer fill in entries older checkpoints lack (BatchNorm's num_batches_tracked)."""
 
     # -- modes, devices, grads ------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
