@@ -129,18 +129,18 @@ def demo_device_names() -> List[str]:
     return names + [f"cuda:{i}" for i in range(len(mapping["cuda"]))]
 
 
-def _stage_devices(small: bool) -> bool:
+def _stage_devices(opts) -> bool:
     """Demo stage: show the device table."""
     click.echo(devices_table(_records_or_exit()))
     return True
 
 
-def _stage_smoke(small: bool) -> bool:
-    """Demo stage: the smoke battery on every distinct device, then a per-device summary."""
+def _stage_smoke(opts) -> bool:
+    """Demo stage: the smoke battery on every chosen device, then a per-device summary."""
     results = []
-    for name in demo_device_names():
+    for name in opts.devices:
         click.echo(f"\n== smoke on {name} ==")
-        passed, failed = _run_smoke_or_exit(name, small)
+        passed, failed = _run_smoke_or_exit(name, opts.small)
         results.append((name, passed, failed))
     if not results:
         click.echo("demo: no cpu or cuda device to test", err=True)
@@ -150,20 +150,70 @@ def _stage_smoke(small: bool) -> bool:
     return all(f == 0 for _, _, f in results)
 
 
-# Each stage prints its own output and returns True on success. Model training
-# (a later issue) is added here as another stage, after the smoke battery.
-DEMO_STAGES: List[Callable[[bool], bool]] = [_stage_devices, _stage_smoke]
+def _stage_training(opts) -> bool:
+    """Demo stage: train the digits CNN on every chosen device and save the model."""
+    from . import _demo
+    return _demo.run_training(opts, opts.devices, echo=click.echo)
 
 
-@main.command(short_help="Show the devices and smoke-test each one.")
-@click.option("--small", is_flag=True, help="Small sizes (faster; for simulators).")
-def demo(small: bool) -> None:
-    """Show the devices and smoke-test each of them; exit non-zero if anything fails."""
-    failed = [stage.__name__.replace("_stage_", "", 1) for stage in DEMO_STAGES if not stage(small)]
+# Each stage prints its own output and returns True on success; they run in order.
+DEMO_STAGES: List[Callable[..., bool]] = [_stage_devices, _stage_smoke, _stage_training]
+
+
+@main.command(short_help="Show the devices, smoke-test them and train a digits CNN on each.")
+@click.option("--small", is_flag=True, help="Small sizes and a short training run (fast; for simulators and tests).")
+@click.option("--data", "data", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              help="Look for MNIST's IDX files in DIR/MNIST/raw/ (before ./data); otherwise digits are generated.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Training epochs per device (default: 3 on generated digits, 2 on MNIST, 1 with --small).")
+@click.option("--plot", "plot", default=None, type=click.Path(dir_okay=False), metavar="FILE.png",
+              help="Draw the loss and accuracy curves into FILE.png (needs matplotlib).")
+@click.option("--out", "out", default="cltorch-demo", show_default=True, type=click.Path(file_okay=False),
+              metavar="DIR", help="Where the trained model (model.pt) and metrics.json go.")
+@click.option("--device", "devices", multiple=True, metavar="NAME",
+              help="Device to use (repeatable): cpu, cuda:N or opencl:P:D. Default: cpu and every GPU.")
+@click.option("--seed", default=0, show_default=True, help="Seed for the generated digits and the model.")
+def demo(small: bool, data, epochs, plot, out, devices, seed: int) -> None:
+    """Show the devices, smoke-test each and train a small digits CNN on each; exit non-zero on any failure."""
+    from ._demo import DemoOptions
+    opts = DemoOptions(small=small, data=data, epochs=epochs, plot=plot, out=out,
+                       devices=list(dict.fromkeys(devices)) or demo_device_names(), seed=seed)
+    failed = [stage.__name__.replace("_stage_", "", 1) for stage in DEMO_STAGES if not stage(opts)]
     if failed:
         click.echo(f"\ndemo: failed stages: {', '.join(failed)}")
         raise SystemExit(1)
     click.echo("\ndemo: all stages passed")
+
+
+# -- bench -----------------------------------------------------------------------
+
+@main.command(short_help="Benchmark kernels and training against NumPy and PyTorch.")
+@click.option("--device", "device", default="cpu", show_default=True, metavar="NAME",
+              help="Device to measure: cpu, cuda:N or opencl:P:D.")
+@click.option("--quick", is_flag=True, help="Fewer sizes and rounds (about a minute).")
+@click.option("--tiny", is_flag=True, hidden=True, help="Tiny sizes, for tests of the tool itself.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the results as JSON here.")
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False),
+              help="Write the markdown table (as docs/benchmarks.md) here.")
+@click.option("--only", multiple=True, metavar="CASE",
+              help="Run only this case (repeatable): sgemm, batched matmul, elementwise, softmax, sums, "
+                   "dispatch, conv2d, lstm, mlp epoch, cnn step.")
+@click.option("--label", default=None, hidden=True, help="The command line written into the markdown page.")
+def bench(device: str, quick: bool, tiny: bool, json_path, markdown_path, only, label) -> None:
+    """Measure GEMM, elementwise, reductions, dispatch latency and training against NumPy and PyTorch."""
+    from . import _bench
+    from . import _smoke
+    try:
+        _smoke.resolve_device(device)
+    except RuntimeError as exc:
+        click.echo(f"cltorch bench: {exc}", err=True)
+        raise SystemExit(2)
+    mode = "tiny" if tiny else ("quick" if quick else "full")
+    report = _bench.run(device, mode, echo=click.echo, sections=list(only) or None)
+    parts = ["cltorch bench"] + ([f"--device {device}"] if device != "cpu" else []) + \
+        (["--quick"] if quick else []) + (["--tiny"] if tiny else []) + [f"--only '{o}'" for o in only]
+    command = label or " ".join(parts)
+    _bench.write_outputs(report, json_path, markdown_path, command)
 
 
 @main.command(short_help="Run an unmodified PyTorch script with torch imports served by cltorch.",
