@@ -378,3 +378,17 @@ def test_loss_modules_forward_and_buffers():
     m, v = nn.GaussianNLLLoss(), f32(5, 1, lo=0.1, hi=2)
     np.testing.assert_allclose(m(torch.tensor(x), torch.tensor(y), torch.tensor(v)).item(),
                                T.nn.GaussianNLLLoss()(T.tensor(x), T.tensor(y), T.tensor(v)).item(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_composite_losses_show_torch_grad_fn_names(reduction):
+    x = np.random.default_rng(3).uniform(0.1, 0.9, size=(4, 3)).astype(np.float32)
+    y = np.random.default_rng(4).uniform(size=(4, 3)).astype(np.float32)
+    t = np.array([0, 1, 2, 1])
+    for name in ["mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy"]:
+        target = t if name in ("nll_loss", "cross_entropy") else y
+        ours = getattr(F, name)(torch.tensor(x, requires_grad=True), torch.tensor(target), reduction=reduction)
+        theirs = getattr(T.nn.functional, name)(T.tensor(x, requires_grad=True), T.tensor(target),
+                                                reduction=reduction)
+        assert type(ours.grad_fn).__name__ == type(theirs.grad_fn).__name__, name

@@ -16,7 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from ..tensor import Tensor
 from ._functional_loss_class import cross_entropy, multi_margin_loss, nll_loss
-from ._loss_utils import _no_grad_arg, _reduce, _reduction
+from ._loss_utils import _no_grad_arg, _reduce, _reduction, backward_named
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div", "poisson_nll_loss",
@@ -44,6 +44,7 @@ def _weighted(loss: Tensor, input: Tensor, weight, reduction: str, mean_by_weigh
 
 
 # -- regression losses ----------------------------------------------------------------------
+@backward_named("MseLossBackward0")
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight=None) -> Tensor:
     """Mean squared error (input - target)^2, reduced (a weight gives sum(w*l)/sum(w) for 'mean')."""
@@ -68,6 +69,7 @@ def _huber(diff: Tensor, delta: float, scale: float) -> Tensor:
     return _ew.where(a < delta, inner, outer)
 
 
+@backward_named("SmoothL1LossBackward0")
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Huber loss divided by beta: quadratic below beta, L1 above (beta=0 is L1)."""
@@ -81,6 +83,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return _reduce(_huber(diff, beta, 1.0 / beta), reduction)
 
 
+@backward_named("HuberLossBackward0")
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight=None) -> Tensor:
     """Quadratic below delta, delta-scaled L1 above."""
@@ -118,6 +121,7 @@ def _bce(x: Tensor, t: Tensor, w) -> Tensor:
     return loss
 
 
+@backward_named("BinaryCrossEntropyBackward0")
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """-(t log x + (1 - t) log(1 - x)) with each log clamped to >= -100, as torch."""
@@ -158,6 +162,7 @@ def _bce_logits(x: Tensor, t: Tensor, w, pw) -> Tensor:
     return loss
 
 
+@backward_named("BinaryCrossEntropyWithLogitsBackward0")
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                                      reduction: str = "mean", pos_weight=None) -> Tensor:
     """BCE of sigmoid(input), computed stably from the logits; pos_weight weighs positives per class."""

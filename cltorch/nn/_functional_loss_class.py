@@ -5,7 +5,7 @@ from .. import _creation, _dtype
 from .. import _elementwise as _ew
 from ..tensor import Tensor
 from ._functional_activation import log_softmax
-from ._loss_utils import _no_grad_arg, _reduce, _reduction, _torch_name
+from ._loss_utils import _no_grad_arg, _reduce, _reduction, _torch_name, backward_named
 
 __all__ = ["nll_loss", "cross_entropy", "multi_margin_loss"]
 
@@ -36,6 +36,7 @@ def _flatten_classes(input: Tensor, target: Tensor):
     return input.movedim(1, -1).reshape(-1, c), target.reshape(-1)
 
 
+@backward_named("NllLossBackward0")
 def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class-index targets: -input[n, target[n]] (weighted, ignore_index)."""
@@ -79,7 +80,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     logp = log_softmax(input, class_dim)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing <= 0:
-        return loss
+        return loss  # NllLossBackward0, as torch
     c = input.shape[class_dim]
     wlogp = logp if weight is None else logp * _class_weight(weight, c, input.dim(), class_dim)
     target = target.long()

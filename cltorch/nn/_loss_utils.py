@@ -1,13 +1,25 @@
 """Shared pieces of the loss functions: reduction arguments, reducing, un-broadcasting gradients."""
 from __future__ import annotations
 
+import functools
 import warnings
 
+from ..autograd.graph import rename
 from ..tensor import Tensor
 
 _REDUCTIONS = ("none", "mean", "sum")
 _DTYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def backward_named(name: str):
+    """Decorate a composite loss so its result's grad_fn reads like torch's fused op (repr, scripts)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def loss(*args, **kwargs):
+            return rename(fn(*args, **kwargs), name)
+        return loss
+    return wrap
 
 
 def _torch_name(dt) -> str:
