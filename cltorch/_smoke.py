@@ -383,7 +383,7 @@ def run_smoke(device: str = "cpu", small: bool = False, echo: Callable[[str], No
 
     An unknown device raises the RuntimeError that lists the devices found.
     """
-    from . import _smoke_ops, _smoke_reductions  # noqa: F401  (register the op families' checks)
+    from . import _smoke_nn, _smoke_ops, _smoke_reductions  # noqa: F401  (register the op families' checks)
     resolve_device(device)
     ctx = SmokeContext(device, small)
     passed = failed = 0
