@@ -458,6 +458,8 @@ def _load_legacy(fh, restore, weights_only: bool, pickle_module, load_args: dict
         entry = _as_dtype(entry, dtype)
         if view is None:
             return entry
+        if not isinstance(view, tuple) or len(view) != 3:
+            raise RuntimeError(f"cltorch.load: bad storage view {view!r} (corrupt checkpoint?)")
         _, offset, size = view
         if type(offset) is not int or type(size) is not int or not 0 <= offset <= offset + size <= entry.numel:
             raise RuntimeError(f"cltorch.load: bad storage view {view!r} (corrupt checkpoint?)")
