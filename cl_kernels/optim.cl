@@ -45,6 +45,21 @@ inline ct nan_max(ct a, ct b) {
     return (isnan(a) || a > b) ? a : b;
 }
 
+/* The Adam-family start of a step (Adam, NAdam, RAdam): weight decay (decoupled: the
+ * parameter shrinks; else L2 in the gradient), the direction *d, and the new first
+ * and second moments *mi and *vi, stored to m and v. Returns the parameter to update. */
+inline ct adam_moments(__global const STYPE(T) *p, __global const STYPE(T) *g, __global STYPE(T) *m,
+                       __global STYPE(T) *v, long i, ct w1, ct beta2, ct w2, ct weight_decay, ct shrink,
+                       int decoupled, int maximize, ct *d, ct *mi, ct *vi) {
+    ct param = decay_param(LD(T, p, i), decoupled, shrink);
+    *d = direction(LD(T, g, i), param, maximize, decoupled ? (ct)0 : weight_decay);
+    *mi = lerp_w(LD(T, m, i), *d, w1);
+    *vi = avg_sq(LD(T, v, i), beta2, w2, *d);
+    ST(T, m, i, *mi);
+    ST(T, v, i, *vi);
+    return param;
+}
+
 #define STORE_COUNTER(i, ptr, value) if ((i) == 0) ST(S, ptr, 0, value)
 
 /* SGD with weight decay, momentum, dampening (keep = 1 - dampening), Nesterov;
@@ -74,12 +89,8 @@ __kernel void adam_step(__global STYPE(T) *p, __global const STYPE(T) *g, __glob
     long i = get_global_id(0);
     STORE_COUNTER(i, step, stepv);
     if (i >= n) return;
-    ct param = decay_param(LD(T, p, i), decoupled, shrink);
-    ct d = direction(LD(T, g, i), param, maximize, decoupled ? (ct)0 : weight_decay);
-    ct mi = lerp_w(LD(T, m, i), d, w1);
-    ct vi = avg_sq(LD(T, v, i), beta2, w2, d);
-    ST(T, m, i, mi);
-    ST(T, v, i, vi);
+    ct d, mi, vi;
+    ct param = adam_moments(p, g, m, v, i, w1, beta2, w2, weight_decay, shrink, decoupled, maximize, &d, &mi, &vi);
     if (amsgrad) {
         vi = nan_max(LD(T, vmax, i), vi);
         ST(T, vmax, i, vi);
@@ -177,12 +188,8 @@ __kernel void nadam_step(__global STYPE(T) *p, __global const STYPE(T) *g, __glo
     STORE_COUNTER(i, step, stepv);
     STORE_COUNTER(i, mu_prod, mu_prodv);
     if (i >= n) return;
-    ct param = decay_param(LD(T, p, i), decoupled, shrink);
-    ct d = direction(LD(T, g, i), param, maximize, decoupled ? (ct)0 : weight_decay);
-    ct mi = lerp_w(LD(T, m, i), d, w1);
-    ct vi = avg_sq(LD(T, v, i), beta2, w2, d);
-    ST(T, m, i, mi);
-    ST(T, v, i, vi);
+    ct d, mi, vi;
+    ct param = adam_moments(p, g, m, v, i, w1, beta2, w2, weight_decay, shrink, decoupled, maximize, &d, &mi, &vi);
     ct denom = sqrt(vi / bc2) + eps;
     param = param + cg * d / denom;
     ST(T, p, i, param + cm * mi / denom);
@@ -197,12 +204,8 @@ __kernel void radam_step(__global STYPE(T) *p, __global const STYPE(T) *g, __glo
     long i = get_global_id(0);
     STORE_COUNTER(i, step, stepv);
     if (i >= n) return;
-    ct param = decay_param(LD(T, p, i), decoupled, shrink);
-    ct d = direction(LD(T, g, i), param, maximize, decoupled ? (ct)0 : weight_decay);
-    ct mi = lerp_w(LD(T, m, i), d, w1);
-    ct vi = avg_sq(LD(T, v, i), beta2, w2, d);
-    ST(T, m, i, mi);
-    ST(T, v, i, vi);
+    ct d, mi, vi;
+    ct param = adam_moments(p, g, m, v, i, w1, beta2, w2, weight_decay, shrink, decoupled, maximize, &d, &mi, &vi);
     ct update = mi / bc1 * lr;
     if (rectify) update = update * (bc2_sqrt / (sqrt(vi) + eps)) * rect;
     ST(T, p, i, param + (-(ct)1) * update);

@@ -21,6 +21,7 @@ import cltorch
 from cltorch import nn
 
 from . import _digits
+from ._atomic import atomic_open
 from ._progress import ProgressBar
 
 __all__ = ["DigitCNN", "DemoOptions", "DigitData", "load_data", "train_device", "run_training"]
@@ -247,10 +248,8 @@ def save_results(runs: List[DeviceRun], data: DigitData, out_dir: str) -> tuple:
     metrics = {"data": data.kind, "source": data.source, "model": "cltorch._demo.DigitCNN",
                "saved_from": best.device,
                "devices": {r.device: [asdict(e) for e in r.epochs] for r in runs}}
-    tmp = os.path.join(out_dir, ".metrics.json.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+    with atomic_open(os.path.join(out_dir, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(metrics, f, indent=2)
-    os.replace(tmp, os.path.join(out_dir, "metrics.json"))
     return model_path, best
 
 

@@ -18,14 +18,22 @@ def _finish(values: np.ndarray, dtype, device, requires_grad: bool):
     return out.requires_grad_(True) if requires_grad else out
 
 
-def _cosine_sum(window_length: int, periodic: bool, coeffs) -> np.ndarray:
+def _window(window_length: int, periodic: bool, formula) -> np.ndarray:
+    """formula(n, N) for n = 0 .. window_length - 1, N = window_length if periodic else window_length - 1.
+
+    Lengths 0 and 1 give ones; a negative length is torch's RuntimeError."""
     if window_length < 0:
         raise RuntimeError(f"window_length must be non-negative, got {window_length}")
     if window_length <= 1:
         return np.ones(window_length)
-    denom = window_length if periodic else window_length - 1
-    phase = 2.0 * np.pi * np.arange(window_length) / denom
-    return sum(c * np.cos(k * phase) for k, c in enumerate(coeffs))
+    return formula(np.arange(window_length), window_length if periodic else window_length - 1)
+
+
+def _cosine_sum(window_length: int, periodic: bool, coeffs) -> np.ndarray:
+    def formula(n, denom):
+        phase = 2.0 * np.pi * n / denom
+        return sum(c * np.cos(k * phase) for k, c in enumerate(coeffs))
+    return _window(window_length, periodic, formula)
 
 
 def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False):
@@ -46,26 +54,17 @@ def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, de
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, device=None, requires_grad=False):
     """The triangle 1 - |2n / N - 1|: torch.bartlett_window."""
-    if window_length < 0:
-        raise RuntimeError(f"window_length must be non-negative, got {window_length}")
-    if window_length <= 1:
-        return _finish(np.ones(window_length), dtype, device, requires_grad)
-    denom = window_length if periodic else window_length - 1
-    n = np.arange(window_length)
-    return _finish(1.0 - np.abs(2.0 * n / denom - 1.0), dtype, device, requires_grad)
+    values = _window(window_length, periodic, lambda n, denom: 1.0 - np.abs(2.0 * n / denom - 1.0))
+    return _finish(values, dtype, device, requires_grad)
 
 
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *, dtype=None, device=None,
                   requires_grad=False):
     """I0(beta sqrt(1 - (2n / N - 1)^2)) / I0(beta): torch.kaiser_window."""
-    if window_length < 0:
-        raise RuntimeError(f"window_length must be non-negative, got {window_length}")
-    if window_length <= 1:
-        return _finish(np.ones(window_length), dtype, device, requires_grad)
-    denom = window_length if periodic else window_length - 1
-    n = np.arange(window_length)
-    ratio = np.clip(1.0 - (2.0 * n / denom - 1.0) ** 2, 0.0, None)
-    return _finish(np.i0(beta * np.sqrt(ratio)) / np.i0(beta), dtype, device, requires_grad)
+    def formula(n, denom):
+        ratio = np.clip(1.0 - (2.0 * n / denom - 1.0) ** 2, 0.0, None)
+        return np.i0(beta * np.sqrt(ratio)) / np.i0(beta)
+    return _finish(_window(window_length, periodic, formula), dtype, device, requires_grad)
 
 
 __all__ = ["hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window"]

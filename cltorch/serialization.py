@@ -15,13 +15,12 @@ import io
 import os
 import pickle
 import pickletools
-import secrets
-import stat
 import warnings
 
 import numpy as np
 
 from . import _dtype, _legacy_checkpoint, _pickle_restricted, _pickle_torch, _zip_format
+from ._atomic import atomic_open
 from ._device import canonical, current_gpu_index, runtime
 from ._device import device as _device
 from ._pickle_restricted import add_safe_globals, clear_safe_globals, get_safe_globals
@@ -109,48 +108,12 @@ def _downloader(storage: Storage):
     return download
 
 
-@contextlib.contextmanager
 def _atomic_output(path: str):
     """A binary file that replaces path only once fully written and synced; on error path is untouched."""
-    if os.path.islink(path):
-        path = os.path.realpath(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    directory = os.path.dirname(os.path.abspath(os.path.realpath(path) if os.path.islink(path) else path))
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
-    while True:
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable (POSIX only; elsewhere a no-op)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    return atomic_open(path, "wb", durable=True, suffix=".tmp")
 
 
 # -- where storages go ------------------------------------------------------------------------

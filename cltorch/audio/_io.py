@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
 
 import numpy as np
 
 import cltorch
 
+from .._atomic import atomic_open
 from . import _backend, _wav
 
 
@@ -167,19 +167,6 @@ def _quantize(data: np.ndarray, encoding: str, bits: int) -> np.ndarray:
     return q.astype(np.int32)
 
 
-def _write_atomic(path: str, write) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def save(uri, src, sample_rate: int, channels_first: bool = True, format: str | None = None,
          encoding: str | None = None, bits_per_sample: int | None = None, buffer_size: int = 4096,
          backend: str | None = None, compression=None) -> None:
@@ -213,4 +200,5 @@ def save(uri, src, sample_rate: int, channels_first: bool = True, format: str | 
     if _is_file_like(uri):
         write(uri)
     else:
-        _write_atomic(os.fspath(uri), write)
+        with atomic_open(uri, suffix=".tmp") as f:
+            write(f)

@@ -7,14 +7,13 @@ covers every byte the compiler sees.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pyopencl as cl
 
+from .._atomic import atomic_write
 from . import settings
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)
@@ -76,15 +75,7 @@ def _cache_path(info, source: str, options: str) -> Path | None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data, prefix=".tmp-", suffix="")
 
 
 def build_program(context, info, filename: str, options: str):

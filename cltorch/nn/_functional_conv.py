@@ -51,6 +51,17 @@ def _batched(input, nd: int, fn: str):
     return (input, True) if input.dim() == nd + 2 else (input.unsqueeze(0), False)
 
 
+def _operands(input, weight, bias, nd: int, fn: str):
+    """Check the operands of a (transposed) convolution as torch does; (input with a batch dim, whether it had one)."""
+    _check_tensor(input, fn, "input")
+    _check_tensor(weight, fn, "weight")
+    if bias is not None:
+        _check_tensor(bias, fn, "bias")
+    x, batched = _batched(input, nd, fn)
+    _check_operands(x, weight, bias, nd, fn)
+    return x, batched
+
+
 def _check_operands(x, weight, bias, nd: int, fn: str) -> None:
     """Weight dims, devices and dtypes as torch checks them."""
     if weight.dim() != nd + 2:
@@ -106,12 +117,7 @@ def _sizes(values) -> str:
 
 # -- convolution -----------------------------------------------------------------------------
 def _conv(fn, nd, input, weight, bias, stride, padding, dilation, groups):
-    _check_tensor(input, fn, "input")
-    _check_tensor(weight, fn, "weight")
-    if bias is not None:
-        _check_tensor(bias, fn, "bias")
-    x, batched = _batched(input, nd, fn)
-    _check_operands(x, weight, bias, nd, fn)
+    x, batched = _operands(input, weight, bias, nd, fn)
     stride = _ints(stride, nd, "stride", fn)
     dilation = _ints(dilation, nd, "dilation", fn)
     mode = padding if isinstance(padding, str) else None
@@ -167,12 +173,7 @@ def _output_padding_error(output_padding, stride, dilation) -> RuntimeError:
 
 
 def _conv_transpose(fn, nd, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    _check_tensor(input, fn, "input")
-    _check_tensor(weight, fn, "weight")
-    if bias is not None:
-        _check_tensor(bias, fn, "bias")
-    x, batched = _batched(input, nd, fn)
-    _check_operands(x, weight, bias, nd, fn)
+    x, batched = _operands(input, weight, bias, nd, fn)
     stride = _ints(stride, nd, "stride", fn)
     pads = _ints(padding, nd, "padding", fn)
     out_pads = _ints(output_padding, nd, "output_padding", fn)

@@ -89,6 +89,17 @@ def _feature_dims(input: Tensor, batched: bool) -> int:
     return needed
 
 
+def _warn_unusual_dims(spatial: int, ndim: int) -> None:
+    """torch's deprecation warning when dropout2d/3d gets other than (spatial + 1)- or (spatial + 2)-D input."""
+    if ndim not in (spatial + 1, spatial + 2):
+        fn = f"dropout{spatial}d"
+        warnings.warn(f"{fn}: Received a {ndim}-D input to {fn}, which is deprecated and will result in an error "
+                      "in a future release. To retain the behavior and silence this warning, please use dropout "
+                      f"instead. Note that {fn} exists to provide channel-wise dropout on inputs with {spatial} "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                      f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) input with probability p."""
     _check_p(p)
@@ -104,12 +115,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of (N, C, H, W) input with probability p."""
     _check_p(p)
     ndim = input.dim()
-    if ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in "
-                      "an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
-                      "inputs).", stacklevel=2)
+    _warn_unusual_dims(2, ndim)
     if ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
@@ -123,12 +129,7 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
     _check_p(p)
     ndim = input.dim()
-    if ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in "
-                      "an error in a future release. To retain the behavior and silence this warning, please use "
-                      "dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
-                      "spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
-                      "inputs).", stacklevel=2)
+    _warn_unusual_dims(3, ndim)
     dims = _feature_dims(input, ndim == 5)
     return _dropout(input, p, training, inplace, dims, False, "MulBackward0")
 

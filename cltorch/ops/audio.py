@@ -29,6 +29,15 @@ def _dense0(*ts) -> None:
             raise ValueError("audio launchers take dense operands at storage offset 0")
 
 
+def _launch_over(t, name: str, *args, over=None) -> None:
+    """Run audio.cl's kernel name, built for t's dtype, with a work-item per element of over (default t).
+
+    The element count goes last; nothing runs when there are none."""
+    n = numel((t if over is None else over)._shape)
+    if n:
+        t._storage.runtime.launch(_kernel(t, name), n, *args, _I64(n))
+
+
 def _strided(x):
     """(offset, row stride, column stride) of a 2-D view."""
     return _I64(x._offset), _I64(x._stride[0]), _I64(x._stride[1])
@@ -37,23 +46,15 @@ def _strided(x):
 def pad1d(out, x, left: int, mode: str) -> None:
     """out (rows, Lp) = x (rows, L, strided) padded along its last dim (left pad ``left``)."""
     _dense0(out)
-    n = numel(out._shape)
-    if n == 0:
-        return
-    rt = out._storage.runtime
-    rt.launch(_kernel(out, "pad1d"), n, _buf(out), _buf(x), *_strided(x), _I64(x._shape[1]), _I64(out._shape[1]),
-              _I64(left), _I32(PAD_MODES[mode]), _I64(n))
+    _launch_over(out, "pad1d", _buf(out), _buf(x), *_strided(x), _I64(x._shape[1]), _I64(out._shape[1]), _I64(left),
+                 _I32(PAD_MODES[mode]))
 
 
 def pad1d_backward(dx, g, left: int, mode: str) -> None:
     """dx (rows, L) = the adjoint of pad1d applied to g (rows, Lp), both dense."""
     _dense0(dx, g)
-    n = numel(dx._shape)
-    if n == 0:
-        return
-    rt = dx._storage.runtime
-    rt.launch(_kernel(dx, "pad1d_backward"), n, _buf(dx), _buf(g), _I64(dx._shape[1]), _I64(g._shape[1]),
-              _I64(left), _I32(PAD_MODES[mode]), _I64(n))
+    _launch_over(dx, "pad1d_backward", _buf(dx), _buf(g), _I64(dx._shape[1]), _I64(g._shape[1]), _I64(left),
+                 _I32(PAD_MODES[mode]))
 
 
 def _pmode(power: float) -> int:
@@ -63,71 +64,44 @@ def _pmode(power: float) -> int:
 def spec_power(out, y, power: float) -> None:
     """out (M, F) = |X|^power of y (M, 2F) holding interleaved (re, im), both dense."""
     _dense0(out, y)
-    n = numel(out._shape)
-    if n == 0:
-        return
     F = out._shape[-1]
-    rt = out._storage.runtime
-    rt.launch(_kernel(out, "spec_power"), n, _buf(out), _buf(y), _I64(F), _I32(_pmode(power)),
-              kernel_scalar(out.dtype, power), _I64(n))
+    _launch_over(out, "spec_power", _buf(out), _buf(y), _I64(F), _I32(_pmode(power)), kernel_scalar(out.dtype, power))
 
 
 def spec_power_backward(gy, g, y, power: float) -> None:
     """gy (M, 2F) = the gradient of spec_power at y for the output gradient g (M, F)."""
     _dense0(gy, g, y)
-    n = numel(g._shape)
-    if n == 0:
-        return
-    F = g._shape[-1]
-    rt = gy._storage.runtime
-    rt.launch(_kernel(gy, "spec_power_backward"), n, _buf(gy), _buf(g), _buf(y), _I64(F), _I32(_pmode(power)),
-              kernel_scalar(gy.dtype, power), _I64(n))
+    _launch_over(gy, "spec_power_backward", _buf(gy), _buf(g), _buf(y), _I64(g._shape[-1]), _I32(_pmode(power)),
+                 kernel_scalar(gy.dtype, power), over=g)
 
 
 def ola(out, frames, hop: int, start: int) -> None:
     """out (rows, Lout) = overlap-add of frames (rows, nf, N) hop apart, read from padded position start."""
     _dense0(out, frames)
-    n = numel(out._shape)
-    if n == 0:
-        return
     _, nf, N = frames._shape
-    rt = out._storage.runtime
-    rt.launch(_kernel(out, "ola"), n, _buf(out), _buf(frames), _I64(nf), _I64(N), _I64(hop), _I64(start),
-              _I64(out._shape[1]), _I64(n))
+    _launch_over(out, "ola", _buf(out), _buf(frames), _I64(nf), _I64(N), _I64(hop), _I64(start), _I64(out._shape[1]))
 
 
 def ola_backward(gframes, g, hop: int, start: int) -> None:
     """gframes (rows, nf, N) = the adjoint of ola applied to g (rows, Lout)."""
     _dense0(gframes, g)
-    n = numel(gframes._shape)
-    if n == 0:
-        return
     _, nf, N = gframes._shape
-    rt = gframes._storage.runtime
-    rt.launch(_kernel(gframes, "ola_backward"), n, _buf(gframes), _buf(g), _I64(nf), _I64(N), _I64(hop),
-              _I64(start), _I64(g._shape[1]), _I64(n))
+    _launch_over(gframes, "ola_backward", _buf(gframes), _buf(g), _I64(nf), _I64(N), _I64(hop), _I64(start),
+                 _I64(g._shape[1]))
 
 
 def resample(out, x, kernel, orig: int, new: int, width: int) -> None:
     """out (rows, Lout) = x (rows, L, strided) through the polyphase filter bank kernel (new, klen)."""
     _dense0(out, kernel)
-    n = numel(out._shape)
-    if n == 0:
-        return
-    rt = out._storage.runtime
-    rt.launch(_kernel(out, "resample"), n, _buf(out), _buf(x), _buf(kernel), *_strided(x), _I64(x._shape[1]),
-              _I64(orig), _I64(new), _I64(width), _I64(kernel._shape[-1]), _I64(out._shape[1]), _I64(n))
+    _launch_over(out, "resample", _buf(out), _buf(x), _buf(kernel), *_strided(x), _I64(x._shape[1]), _I64(orig),
+                 _I64(new), _I64(width), _I64(kernel._shape[-1]), _I64(out._shape[1]))
 
 
 def resample_backward(dx, g, kernel, orig: int, new: int, width: int) -> None:
     """dx (rows, L) = the adjoint of resample applied to g (rows, Lout), both dense."""
     _dense0(dx, g, kernel)
-    n = numel(dx._shape)
-    if n == 0:
-        return
-    rt = dx._storage.runtime
-    rt.launch(_kernel(dx, "resample_backward"), n, _buf(dx), _buf(g), _buf(kernel), _I64(dx._shape[1]),
-              _I64(orig), _I64(new), _I64(width), _I64(kernel._shape[-1]), _I64(g._shape[1]), _I64(n))
+    _launch_over(dx, "resample_backward", _buf(dx), _buf(g), _buf(kernel), _I64(dx._shape[1]), _I64(orig), _I64(new),
+                 _I64(width), _I64(kernel._shape[-1]), _I64(g._shape[1]))
 
 
 def lfilter(y, x, a, b, reverse: bool = False) -> None:

@@ -26,52 +26,32 @@ def use_group(rt, outer: int, d: int, inner: int) -> bool:
     return rt.variant == "gpu" and inner == 1 and d >= 64 and rt.info.max_work_group >= _GROUP
 
 
-def softmax(out, x, dim: int, log: bool, group=None) -> None:
-    """out = (log_)softmax(x) along dim; group forces (True) or forbids (False) the work-group kernel."""
-    shape = tuple(x._shape) or (1,)
-    outer, d, inner = _geometry(shape, dim)
+def _launch(rt, suffix: str, dtype, shape, dim: int, log: bool, group, operands: tuple) -> None:
+    """Run softmax_{group,cols,rows}<suffix> over shape along dim; operands are the leading buffers and offsets."""
+    outer, d, inner = _geometry(tuple(shape) or (1,), dim)
     if outer * d * inner == 0:
         return
-    rt = x._storage.runtime
-    defines = {"T": x.dtype.tag}
+    defines = {"T": dtype.tag}
     if group is None:
         group = use_group(rt, outer, d, inner)
     if group and inner == 1:
-        k = rt.kernel("softmax.cl", "softmax_group", defines)
-        rt.launch_nd(k, (outer * _GROUP,), (_GROUP,), out._storage.buffer, x._storage.buffer,
-                     np.int64(x._offset), np.int64(d), np.int32(log))
+        k = rt.kernel("softmax.cl", "softmax_group" + suffix, defines)
+        rt.launch_nd(k, (outer * _GROUP,), (_GROUP,), *operands, np.int64(d), np.int32(log))
         return
     if inner > 1 and rt.variant != "gpu":
-        k = rt.kernel("softmax.cl", "softmax_cols", defines)
-        rt.launch(k, outer * _groups(inner), out._storage.buffer, x._storage.buffer, np.int64(x._offset),
-                  np.int64(outer), np.int64(d), np.int64(inner), np.int32(log))
-        return
-    k = rt.kernel("softmax.cl", "softmax_rows", defines)
-    rt.launch(k, outer * inner, out._storage.buffer, x._storage.buffer, np.int64(x._offset), np.int64(outer),
-              np.int64(d), np.int64(inner), np.int32(log))
+        k, n = rt.kernel("softmax.cl", "softmax_cols" + suffix, defines), outer * _groups(inner)
+    else:
+        k, n = rt.kernel("softmax.cl", "softmax_rows" + suffix, defines), outer * inner
+    rt.launch(k, n, *operands, np.int64(outer), np.int64(d), np.int64(inner), np.int32(log))
+
+
+def softmax(out, x, dim: int, log: bool, group=None) -> None:
+    """out = (log_)softmax(x) along dim; group forces (True) or forbids (False) the work-group kernel."""
+    _launch(x._storage.runtime, "", x.dtype, x._shape, dim, log, group,
+            (out._storage.buffer, x._storage.buffer, np.int64(x._offset)))
 
 
 def softmax_backward(gx, g, y, dim: int, log: bool, group=None) -> None:
     """gx = the gradient of (log_)softmax at output y for upstream gradient g."""
-    shape = tuple(y._shape) or (1,)
-    outer, d, inner = _geometry(shape, dim)
-    if outer * d * inner == 0:
-        return
-    rt = y._storage.runtime
-    defines = {"T": y.dtype.tag}
-    if group is None:
-        group = use_group(rt, outer, d, inner)
-    if group and inner == 1:
-        k = rt.kernel("softmax.cl", "softmax_group_backward", defines)
-        rt.launch_nd(k, (outer * _GROUP,), (_GROUP,), gx._storage.buffer, g._storage.buffer, np.int64(g._offset),
-                     y._storage.buffer, np.int64(y._offset), np.int64(d), np.int32(log))
-        return
-    if inner > 1 and rt.variant != "gpu":
-        k = rt.kernel("softmax.cl", "softmax_cols_backward", defines)
-        rt.launch(k, outer * _groups(inner), gx._storage.buffer, g._storage.buffer, np.int64(g._offset),
-                  y._storage.buffer, np.int64(y._offset), np.int64(outer), np.int64(d), np.int64(inner),
-                  np.int32(log))
-        return
-    k = rt.kernel("softmax.cl", "softmax_rows_backward", defines)
-    rt.launch(k, outer * inner, gx._storage.buffer, g._storage.buffer, np.int64(g._offset), y._storage.buffer,
-              np.int64(y._offset), np.int64(outer), np.int64(d), np.int64(inner), np.int32(log))
+    _launch(y._storage.runtime, "_backward", y.dtype, y._shape, dim, log, group,
+            (gx._storage.buffer, g._storage.buffer, np.int64(g._offset), y._storage.buffer, np.int64(y._offset)))

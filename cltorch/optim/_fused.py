@@ -1,4 +1,4 @@
-"""Helpers shared by the optimizers: dense operands for the fused kernels, state creation, checks."""
+"""Helpers shared by the optimizers: dense operands for the fused kernels, state creation, argument checks."""
 from __future__ import annotations
 
 from .. import _dtype
@@ -34,9 +34,49 @@ def new_scalar(p: Tensor, value: float = 0.0, fused=False) -> Tensor:
     return p.new_full((), value, dtype=scalar_dtype(fused))
 
 
+def zeros_state(p: Tensor) -> Tensor:
+    """A zero state buffer shaped like p (dense, where the fused kernel indexes it)."""
+    return p.detach().new_zeros(p.shape)
+
+
 def as_float(v) -> float:
     """A hyper-parameter as a Python number (a 1-element Tensor lr is read once per step)."""
     return float(v.item()) if isinstance(v, Tensor) else v
+
+
+def check_lr(lr) -> None:
+    """torch's checks of a learning rate (a number or a 1-element Tensor, not negative)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def check_non_negative(**values) -> None:
+    """ValueError 'Invalid <name> value: <v>' for the first (in order) that is negative or NaN, as torch's checks."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+def check_adam_args(lr, betas, eps, weight_decay) -> tuple:
+    """torch's checks of Adam-family hyper-parameters; returns betas as a tuple of numbers."""
+    check_lr(lr)
+    check_non_negative(epsilon=eps)
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
+    check_non_negative(weight_decay=weight_decay)
+    return tuple(betas)
+
+
+def check_fused(fused, foreach, differentiable) -> None:
+    """The fused/foreach/differentiable combinations torch refuses (every cltorch step is fused anyway)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 def check_grad_matches(p: Tensor) -> None:

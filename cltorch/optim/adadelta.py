@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import as_float, dense_state, params_with_grad, update
-from .adam import zeros_state
+from ._fused import as_float, check_lr, check_non_negative, dense_state, params_with_grad, update
 from .optimizer import Optimizer
-from .sgd import check_lr
 
 __all__ = ["Adadelta"]
 
@@ -21,10 +19,7 @@ class Adadelta(Optimizer):
         check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(epsilon=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                                       capturable=capturable, foreach=foreach, differentiable=differentiable))
 
@@ -35,11 +30,7 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr = as_float(group["lr"])
             for p in params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    self._new_counter(p, state)
-                    state["square_avg"] = zeros_state(p)
-                    state["acc_delta"] = zeros_state(p)
+                state = self._state_for(p, ("square_avg", "acc_delta"))
                 count = self._advance_step(p, state)
                 sq, acc = dense_state(state, "square_avg"), dense_state(state, "acc_delta")
                 update(p, optim_ops.adadelta_step, sq, acc, state["step"], count, lr, group["rho"], group["eps"],

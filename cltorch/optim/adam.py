@@ -4,29 +4,10 @@ from __future__ import annotations
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
 from ..tensor import Tensor
-from ._fused import as_float, dense_state, params_with_grad, update
+from ._fused import as_float, check_adam_args, check_fused, dense_state, params_with_grad, update, zeros_state
 from .optimizer import Optimizer
-from .sgd import check_fused, check_lr
 
 __all__ = ["Adam", "AdamW"]
-
-
-def check_adam_args(lr, betas, eps, weight_decay) -> tuple:
-    """torch's checks of Adam-family hyper-parameters; returns betas as a tuple of numbers."""
-    check_lr(lr)
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    for i in (0, 1):
-        if not 0.0 <= betas[i] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-    return tuple(betas)
-
-
-def zeros_state(p: Tensor) -> Tensor:
-    """A zero state buffer shaped like p (dense, where the fused kernel indexes it)."""
-    return p.detach().new_zeros(p.shape)
 
 
 class Adam(Optimizer):
@@ -60,13 +41,8 @@ class Adam(Optimizer):
             beta1, beta2 = (as_float(b) for b in group["betas"])
             lr, wd = as_float(group["lr"]), as_float(group["weight_decay"])
             for p in params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    self._new_counter(p, state, fused=bool(group["fused"]))
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = zeros_state(p)
+                state = self._state_for(p, ("exp_avg", "exp_avg_sq") + ("max_exp_avg_sq",) * bool(group["amsgrad"]),
+                                        fused=bool(group["fused"]))
                 count = self._advance_step(p, state)
                 m, v = dense_state(state, "exp_avg"), dense_state(state, "exp_avg_sq")
                 if group["amsgrad"]:

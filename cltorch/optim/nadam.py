@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import as_float, dense_state, params_with_grad, update
-from .adam import check_adam_args, zeros_state
+from ._fused import as_float, check_adam_args, check_non_negative, dense_state, params_with_grad, update, zeros_state
 from .optimizer import Optimizer
 
 __all__ = ["NAdam"]
@@ -20,8 +19,7 @@ class NAdam(Optimizer):
                  momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False, *, foreach=None,
                  maximize: bool = False, capturable: bool = False, differentiable: bool = False):
         betas = check_adam_args(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        check_non_negative(momentum_decay=momentum_decay)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize, foreach=foreach, capturable=capturable,

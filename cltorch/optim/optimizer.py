@@ -11,7 +11,7 @@ from itertools import chain
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules._utils import _RemovableHandle
 from ..tensor import Tensor
-from ._fused import dense_state, new_scalar
+from ._fused import dense_state, new_scalar, zeros_state
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
 
@@ -222,6 +222,15 @@ class Optimizer:
         """Create the 0-d state[key] = value on p's device, its value known here without a read-back."""
         state[key] = new_scalar(p, value, fused)
         self._remember(p, state, value, key)
+
+    def _state_for(self, p, buffers=(), fused: bool = False) -> dict:
+        """p's state; on first use, the 0-d step counter and a zero buffer shaped like p per name in buffers."""
+        state = self.state[p]
+        if not state:
+            self._new_counter(p, state, fused=fused)
+            for key in buffers:
+                state[key] = zeros_state(p)
+        return state
 
     def _advance_step(self, p, state: dict) -> float:
         """The new step count of p (old + 1), noted here; the fused kernel stores it into state['step']."""

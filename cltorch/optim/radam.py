@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import as_float, dense_state, params_with_grad, update
-from .adam import check_adam_args, zeros_state
+from ._fused import as_float, check_adam_args, dense_state, params_with_grad, update
 from .optimizer import Optimizer
 
 __all__ = ["RAdam"]
@@ -41,11 +40,7 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr = as_float(group["lr"])
             for p in params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    self._new_counter(p, state)
-                    state["exp_avg"] = zeros_state(p)
-                    state["exp_avg_sq"] = zeros_state(p)
+                state = self._state_for(p, ("exp_avg", "exp_avg_sq"))
                 count = self._advance_step(p, state)
                 rectify, rect = rectification(beta2, count)
                 m, v = dense_state(state, "exp_avg"), dense_state(state, "exp_avg_sq")

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ._fused import as_float, dense_state, params_with_grad, update
-from .adam import zeros_state
+from ._fused import as_float, check_lr, check_non_negative, dense_state, params_with_grad, update, zeros_state
 from .optimizer import Optimizer
-from .sgd import check_lr
 
 __all__ = ["RMSprop"]
 
@@ -21,14 +19,7 @@ class RMSprop(Optimizer):
                  momentum: float = 0, centered: bool = False, capturable: bool = False, foreach=None,
                  maximize: bool = False, differentiable: bool = False):
         check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_non_negative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                                       weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable))
@@ -40,14 +31,8 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, momentum, centered = as_float(group["lr"]), group["momentum"], group["centered"]
             for p in params_with_grad(group):
-                state = self.state[p]
-                if not state:
-                    self._new_counter(p, state)
-                    state["square_avg"] = zeros_state(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = zeros_state(p)
-                    if centered:
-                        state["grad_avg"] = zeros_state(p)
+                state = self._state_for(p, ("square_avg",) + ("momentum_buffer",) * (momentum > 0)
+                                        + ("grad_avg",) * bool(centered))
                 count = self._advance_step(p, state)
                 sq = dense_state(state, "square_avg")
                 buf = _ensure(state, "momentum_buffer", p) if momentum > 0 else sq

@@ -3,28 +3,10 @@ from __future__ import annotations
 
 from ..autograd.grad_mode import no_grad
 from ..ops import optim as optim_ops
-from ..tensor import Tensor
-from ._fused import as_float, dense_state, params_with_grad, update
+from ._fused import as_float, check_fused, check_lr, dense_state, params_with_grad, update
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
-
-
-def check_lr(lr) -> None:
-    """torch's checks of a learning rate (a number or a 1-element Tensor, not negative)."""
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= lr:
-        raise ValueError(f"Invalid learning rate: {lr}")
-
-
-def check_fused(fused, foreach, differentiable) -> None:
-    """The fused/foreach/differentiable combinations torch refuses (every cltorch step is fused anyway)."""
-    if fused:
-        if differentiable:
-            raise RuntimeError("`fused` does not support `differentiable`")
-        if foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
 
 
 class SGD(Optimizer):

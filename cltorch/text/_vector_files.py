@@ -11,10 +11,11 @@ import io
 import json
 import logging
 import os
-import tempfile
 import warnings
 
 import numpy as np
+
+from .._atomic import atomic_open, atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -152,25 +153,13 @@ def load_cache(prefix: str, source: str | None = None):
     return words, arr
 
 
-def _write_atomic(path: str, write) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def save_cache(prefix: str, words: list, arr: np.ndarray) -> None:
     """Write the cache files (each atomically); a folder that cannot be written only logs a warning."""
     npy, itos = cache_paths(prefix)
     try:
         os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
-        _write_atomic(itos, lambda f: f.write(json.dumps(words, ensure_ascii=False).encode("utf-8")))
-        _write_atomic(npy, lambda f: np.save(f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False))
+        atomic_write(itos, json.dumps(words, ensure_ascii=False).encode("utf-8"))
+        with atomic_open(npy) as f:
+            np.save(f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
     except OSError as e:
         logger.warning("could not write the vectors cache %s: %s", prefix, e)

@@ -22,6 +22,11 @@ def is_pil(obj) -> bool:
     return Image is not None and isinstance(obj, Image.Image)
 
 
+def from_array(arr):
+    """An HxW / HxWxC uint8 array as a PIL image when Pillow is installed, else the array itself."""
+    return arr if Image is None else Image.fromarray(arr)
+
+
 def require(what: str):
     """The PIL.Image module, or an ImportError saying that ``what`` needs Pillow and how to get it."""
     if Image is None:

@@ -11,13 +11,13 @@ import io
 import math
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy as np
 
 import cltorch
 
+from .._atomic import atomic_write
 from . import _pil
 
 
@@ -117,16 +117,6 @@ def save_image(tensor, fp, format: str | None = None, **kwargs) -> None:
     pixels = (grid * 255 + 0.5).clamp(0, 255).to(cltorch.uint8).permute(1, 2, 0).numpy()
     if isinstance(fp, (str, os.PathLike)):
         path = os.fspath(fp)
-        data = _encode(pixels, format, path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write(path, _encode(pixels, format, path))
     else:
         fp.write(_encode(pixels, format, getattr(fp, "name", "") or ""))

@@ -249,11 +249,9 @@ def mu_law_decoding(x_mu: Tensor, quantization_channels: int) -> Tensor:
     return cltorch.sign(x) * (cltorch.exp(cltorch.abs(x) * _log1p_mu(mu, x.dtype)) - 1.0) / mu
 
 
-def _get_mask_param(mask_param: int, p: float, axis_length: int) -> int:
-    return mask_param if p == 1.0 else min(mask_param, int(axis_length * p))
-
-
-def _check_mask_axis(dim: int, axis: int, p: float, least: int, what: str) -> None:
+def _mask_extent(spec: Tensor, mask_param: int, axis: int, p: float, least: int, what: str) -> tuple:
+    """torch's checks of a masking call; (size of axis, the largest mask width allowed)."""
+    dim = spec.dim()
     if dim < least:
         raise ValueError(f"Spectrogram must have at least {what} dimensions ({dim} given).")
     if axis not in (dim - 2, dim - 1):
@@ -261,14 +259,14 @@ def _check_mask_axis(dim: int, axis: int, p: float, least: int, what: str) -> No
                          f" (axis {dim - 2} and axis {dim - 1} supported; {axis} given).")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"The value of p must be between 0.0 and 1.0 ({p} given).")
+    size = spec.shape[axis]
+    return size, (mask_param if p == 1.0 else min(mask_param, int(size * p)))
 
 
 def mask_along_axis_iid(specgrams: Tensor, mask_param: int, mask_value, axis: int, p: float = 1.0) -> Tensor:
     """Mask [v0, v0 + v) along axis, v ~ U(0, mask_param), v0 ~ U(0, size - v), drawn per example on the device."""
     dim = specgrams.dim()
-    _check_mask_axis(dim, axis, p, 3, "three")
-    size = specgrams.shape[axis]
-    mask_param = _get_mask_param(mask_param, p, size)
+    size, mask_param = _mask_extent(specgrams, mask_param, axis, p, 3, "three")
     if mask_param < 1:
         return specgrams
     dev, dt = specgrams.device, specgrams.dtype
@@ -290,9 +288,7 @@ def mask_along_axis_iid(specgrams: Tensor, mask_param: int, mask_value, axis: in
 def mask_along_axis(specgram: Tensor, mask_param: int, mask_value: float, axis: int, p: float = 1.0) -> Tensor:
     """Mask [v0, v0 + v) along axis, the same interval for every example (drawn on the device)."""
     dim = specgram.dim()
-    _check_mask_axis(dim, axis, p, 2, "two")
-    size = specgram.shape[axis]
-    mask_param = _get_mask_param(mask_param, p, size)
+    size, mask_param = _mask_extent(specgram, mask_param, axis, p, 2, "two")
     if mask_param < 1:
         return specgram
     dev, dt = specgram.device, specgram.dtype

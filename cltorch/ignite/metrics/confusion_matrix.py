@@ -108,22 +108,23 @@ def cmAccuracy(cm: ConfusionMatrix) -> MetricsLambda:
     return MetricsLambda(lambda m: (_as_float(m).diag().sum() / (_as_float(m).sum() + _EPS)).item(), cm)
 
 
+def _diag_ratio(cm: ConfusionMatrix, dim: int, average: bool) -> MetricsLambda:
+    """The diagonal over the sums along dim (0: per predicted class, 1: per true class), or their mean."""
+    def ratio(m):
+        m = _as_float(m)
+        out = m.diag() / (m.sum(dim=dim) + _EPS)
+        return out.mean().item() if average else out
+    return MetricsLambda(ratio, cm)
+
+
 def cmPrecision(cm: ConfusionMatrix, average: bool = True) -> MetricsLambda:
     """Precision per class (or mean) from a ConfusionMatrix."""
-    def precision(m):
-        m = _as_float(m)
-        out = m.diag() / (m.sum(dim=0) + _EPS)
-        return out.mean().item() if average else out
-    return MetricsLambda(precision, cm)
+    return _diag_ratio(cm, 0, average)
 
 
 def cmRecall(cm: ConfusionMatrix, average: bool = True) -> MetricsLambda:
     """Recall per class (or mean) from a ConfusionMatrix."""
-    def recall(m):
-        m = _as_float(m)
-        out = m.diag() / (m.sum(dim=1) + _EPS)
-        return out.mean().item() if average else out
-    return MetricsLambda(recall, cm)
+    return _diag_ratio(cm, 1, average)
 
 
 def DiceCoefficient(cm: ConfusionMatrix, ignore_index=None) -> MetricsLambda:

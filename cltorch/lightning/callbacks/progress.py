@@ -139,11 +139,26 @@ class TQDMProgressBar(ProgressBar):
         if self.train_progress_bar is not None:
             self.train_progress_bar.close()
 
-    # -- validation -------------------------------------------------------------------
+    # -- evaluation bars (validation, test, predict) ----------------------------------------
+    def _close_bar(self, attr: str) -> None:
+        """Close the bar held in attribute attr, if any, and forget it."""
+        bar = getattr(self, attr)
+        if bar is not None:
+            bar.close()
+            setattr(self, attr, None)
+
+    def _start_bar(self, attr: str, stage: str, trainer, dataloader_idx: int, position: int, leave: bool) -> None:
+        """Replace the bar in attribute attr by a new one for this dataloader's batches."""
+        self._close_bar(attr)
+        total = self._total(trainer._eval_num_batches(dataloader_idx))
+        setattr(self, attr, self._new_bar(f"{stage} DataLoader {dataloader_idx}", total, position, leave))
+
+    def _advance(self, bar, batch_idx: int) -> None:
+        if bar is not None:
+            self._update(bar, batch_idx + 1, bar.total)
+
     def _close_val(self) -> None:
-        if self.val_progress_bar is not None:
-            self.val_progress_bar.close()
-            self.val_progress_bar = None
+        self._close_bar("val_progress_bar")
 
     def _eval_position(self, trainer) -> tuple:
         main = self.train_progress_bar
@@ -151,19 +166,13 @@ class TQDMProgressBar(ProgressBar):
         return 2 * self._process_position + int(has_main), not has_main and not trainer.sanity_checking
 
     def on_validation_batch_start(self, trainer, pl_module, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        if batch_idx != 0:
-            return
-        self._close_val()
-        stage = "Sanity Checking" if trainer.sanity_checking else "Validation"
-        total = self._total(trainer._eval_num_batches(dataloader_idx))
-        position, leave = self._eval_position(trainer)
-        self.val_progress_bar = self._new_bar(f"{stage} DataLoader {dataloader_idx}", total, position, leave)
+        if batch_idx == 0:
+            stage = "Sanity Checking" if trainer.sanity_checking else "Validation"
+            self._start_bar("val_progress_bar", stage, trainer, dataloader_idx, *self._eval_position(trainer))
 
     def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int,
                                 dataloader_idx: int = 0) -> None:
-        bar = self.val_progress_bar
-        if bar is not None:
-            self._update(bar, batch_idx + 1, bar.total)
+        self._advance(self.val_progress_bar, batch_idx)
 
     def on_validation_end(self, trainer, pl_module) -> None:
         self._close_val()
@@ -171,45 +180,27 @@ class TQDMProgressBar(ProgressBar):
         if trainer.state.fn == "fit" and bar is not None and not bar._closed and not bar.disable:
             bar.set_postfix(self.get_metrics(trainer, pl_module))
 
-    # -- test and predict -------------------------------------------------------------
     def on_test_batch_start(self, trainer, pl_module, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        if batch_idx != 0:
-            return
-        if self.test_progress_bar is not None:
-            self.test_progress_bar.close()
-        total = self._total(trainer._eval_num_batches(dataloader_idx))
-        self.test_progress_bar = self._new_bar(f"Testing DataLoader {dataloader_idx}", total,
-                                               2 * self._process_position, True)
+        if batch_idx == 0:
+            self._start_bar("test_progress_bar", "Testing", trainer, dataloader_idx, 2 * self._process_position, True)
 
     def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        bar = self.test_progress_bar
-        if bar is not None:
-            self._update(bar, batch_idx + 1, bar.total)
+        self._advance(self.test_progress_bar, batch_idx)
 
     def on_test_end(self, trainer, pl_module) -> None:
-        if self.test_progress_bar is not None:
-            self.test_progress_bar.close()
-            self.test_progress_bar = None
+        self._close_bar("test_progress_bar")
 
     def on_predict_batch_start(self, trainer, pl_module, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        if batch_idx != 0:
-            return
-        if self.predict_progress_bar is not None:
-            self.predict_progress_bar.close()
-        total = self._total(trainer._eval_num_batches(dataloader_idx))
-        self.predict_progress_bar = self._new_bar(f"Predicting DataLoader {dataloader_idx}", total,
-                                                  2 * self._process_position, True)
+        if batch_idx == 0:
+            self._start_bar("predict_progress_bar", "Predicting", trainer, dataloader_idx,
+                            2 * self._process_position, True)
 
     def on_predict_batch_end(self, trainer, pl_module, outputs, batch, batch_idx: int,
                              dataloader_idx: int = 0) -> None:
-        bar = self.predict_progress_bar
-        if bar is not None:
-            self._update(bar, batch_idx + 1, bar.total)
+        self._advance(self.predict_progress_bar, batch_idx)
 
     def on_predict_end(self, trainer, pl_module) -> None:
-        if self.predict_progress_bar is not None:
-            self.predict_progress_bar.close()
-            self.predict_progress_bar = None
+        self._close_bar("predict_progress_bar")
 
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
         for bar in (self.val_progress_bar, self.test_progress_bar, self.predict_progress_bar,

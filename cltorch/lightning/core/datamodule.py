@@ -1,11 +1,11 @@
 """LightningDataModule: the data side of a run (download, split, DataLoaders) in one reusable class."""
 from __future__ import annotations
 
-from ..utilities.exceptions import MisconfigurationException
+from .hooks import DataHooks
 from .mixins import HyperparametersMixin
 
 
-class LightningDataModule(HyperparametersMixin):
+class LightningDataModule(DataHooks, HyperparametersMixin):
     """Groups prepare_data, setup and the *_dataloader hooks (``pytorch_lightning.LightningDataModule``)."""
 
     name: str | None = None
@@ -15,44 +15,6 @@ class LightningDataModule(HyperparametersMixin):
         super().__init__()
         self.trainer = None
         self.prepare_data_per_node = True
-
-    def prepare_data(self) -> None:
-        """Download or write data once."""
-
-    def setup(self, stage: str) -> None:
-        """Build datasets for a stage: 'fit', 'validate', 'test' or 'predict'."""
-
-    def teardown(self, stage: str) -> None:
-        """Release what setup built."""
-
-    def train_dataloader(self):
-        """The training DataLoader."""
-        raise MisconfigurationException("`train_dataloader` must be implemented to be used with the Lightning "
-                                        "Trainer")
-
-    def val_dataloader(self):
-        """The validation DataLoader(s)."""
-        return []
-
-    def test_dataloader(self):
-        """The test DataLoader(s)."""
-        raise MisconfigurationException("No `test_dataloader()` method defined to run `Trainer.test`.")
-
-    def predict_dataloader(self):
-        """The prediction DataLoader(s)."""
-        raise MisconfigurationException("No `predict_dataloader()` method defined to run `Trainer.predict`.")
-
-    def transfer_batch_to_device(self, batch, device, dataloader_idx: int):
-        """Move a batch to the device (None: let the LightningModule do it)."""
-        return
-
-    def on_before_batch_transfer(self, batch, dataloader_idx: int):
-        """Change a batch before it is moved to the device."""
-        return batch
-
-    def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        """Change a batch after it was moved to the device."""
-        return batch
 
     def state_dict(self) -> dict:
         """Extra state to keep in checkpoints."""

@@ -8,11 +8,14 @@ from ...nn.utils import clip_grad_norm_, clip_grad_value_
 from ..utilities.apply_func import move_data_to_device
 from ..utilities.exceptions import MisconfigurationException
 from ..utilities.rank_zero import rank_zero_warn
+from .hooks import DataHooks
 from .mixins import HyperparametersMixin
 
 
-class LightningModule(HyperparametersMixin, Module):
+class LightningModule(DataHooks, HyperparametersMixin, Module):
     """Base class of models trained by the Trainer (``pytorch_lightning.LightningModule``)."""
+
+    _train_dataloader_hint = " (or pass train_dataloaders/datamodule to trainer.fit)"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__()
@@ -134,43 +137,9 @@ class LightningModule(HyperparametersMixin, Module):
             "`configure_optimizers` must be implemented to be used with the Lightning Trainer")
 
     # -- data hooks --------------------------------------------------------------------
-    def prepare_data(self) -> None:
-        """Download or write data once (no state should be set here)."""
-
-    def setup(self, stage: str) -> None:
-        """Build what each stage needs: 'fit', 'validate', 'test' or 'predict'."""
-
-    def teardown(self, stage: str) -> None:
-        """Release what setup built."""
-
-    def train_dataloader(self):
-        """The training DataLoader."""
-        raise MisconfigurationException("`train_dataloader` must be implemented to be used with the Lightning "
-                                        "Trainer (or pass train_dataloaders/datamodule to trainer.fit)")
-
-    def val_dataloader(self):
-        """The validation DataLoader(s)."""
-        return []
-
-    def test_dataloader(self):
-        """The test DataLoader(s)."""
-        raise MisconfigurationException("No `test_dataloader()` method defined to run `Trainer.test`.")
-
-    def predict_dataloader(self):
-        """The prediction DataLoader(s)."""
-        raise MisconfigurationException("No `predict_dataloader()` method defined to run `Trainer.predict`.")
-
     def transfer_batch_to_device(self, batch, device, dataloader_idx: int):
         """Move a batch's tensors to the device."""
         return move_data_to_device(batch, device)
-
-    def on_before_batch_transfer(self, batch, dataloader_idx: int):
-        """Change a batch before it is moved to the device."""
-        return batch
-
-    def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        """Change a batch after it was moved to the device."""
-        return batch
 
     # -- loop hooks (no-ops by default) --------------------------------------------------
     def on_fit_start(self) -> None: """Called at the very start of fit."""

@@ -6,6 +6,7 @@ import os
 import re
 from argparse import Namespace
 
+from ..._atomic import atomic_open
 from ..utilities.rank_zero import rank_zero_warn
 from ._yaml import save_hparams_to_yaml
 from .logger import Logger
@@ -57,12 +58,10 @@ class ExperimentWriter:
         if not self.metrics:
             return
         keys = sorted(self.metrics_keys)
-        tmp = self.metrics_file_path + ".tmp"
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        with atomic_open(self.metrics_file_path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=keys)
             writer.writeheader()
             writer.writerows(self.metrics)
-        os.replace(tmp, self.metrics_file_path)
 
 
 class CSVLogger(Logger):

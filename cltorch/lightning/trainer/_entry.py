@@ -47,16 +47,14 @@ class EntryPoints:
         self._call_module_hook("prepare_data")
         if self.datamodule is not None:
             self.datamodule.setup(stage)
-        self._call_callback_hooks("setup", stage)
-        self._call_module_hook("setup", stage)
+        self._call_hooks("setup", stage)
 
     def _teardown(self, stage: str) -> None:
         if self.lightning_module is None:
             return
         if self.datamodule is not None:
             self.datamodule.teardown(stage)
-        self._call_callback_hooks("teardown", stage)
-        self._call_module_hook("teardown", stage)
+        self._call_hooks("teardown", stage)
 
     def _connect(self, model, datamodule, fn_name: str):
         """The model to run (the last one when None) attached with its datamodule."""
@@ -106,14 +104,12 @@ class EntryPoints:
             _checkpoint_io.restore_training_state(self, checkpoint)
         if self.enable_model_summary:
             print(_setup.model_summary(model))
-        self._call_callback_hooks("on_fit_start")
-        self._call_module_hook("on_fit_start")
+        self._call_hooks("on_fit_start")
         self._run_sanity_check()
         self.state.stage = RunningStage.TRAINING
         self.fit_loop.run()
         self.state.stage = None
-        self._call_callback_hooks("on_fit_end")
-        self._call_module_hook("on_fit_end")
+        self._call_hooks("on_fit_end")
         self._teardown("fit")
         for logger in self.loggers:
             logger.finalize("success")

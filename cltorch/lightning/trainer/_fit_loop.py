@@ -146,16 +146,14 @@ class FitLoop:
         trainer = self.trainer
         self._start_time = time.monotonic()
         resume, self._resume = self._resume, None
-        trainer._call_callback_hooks("on_train_start")
-        trainer._call_module_hook("on_train_start")
+        trainer._call_hooks("on_train_start")
         skip = 0
         if resume is not None:
             skip = self._apply_resume(resume)
         while not self.done:
             self.run_epoch(skip)
             skip = 0
-        trainer._call_callback_hooks("on_train_end")
-        trainer._call_module_hook("on_train_end")
+        trainer._call_hooks("on_train_end")
 
     def _apply_resume(self, resume: dict) -> int:
         """Put the loop where the checkpoint was written; return how many batches of this epoch to skip."""
@@ -189,8 +187,7 @@ class FitLoop:
         model.train()
         self.phase = "batches"
         self.batches_done = skip
-        trainer._call_callback_hooks("on_train_epoch_start")
-        trainer._call_module_hook("on_train_epoch_start")
+        trainer._call_hooks("on_train_epoch_start")
         if skip:
             restore_rng(self._epoch_start_rng)
         else:
@@ -285,8 +282,7 @@ class FitLoop:
         if outputs is not None and callable(getattr(model, "training_epoch_end", None)):
             self._outputs.append(outputs)
         trainer._logger_connector.update_train_step_metrics(send=False)
-        trainer._call_callback_hooks("on_train_batch_end", outputs, batch, batch_idx)
-        trainer._call_module_hook("on_train_batch_end", outputs, batch, batch_idx)
+        trainer._call_hooks("on_train_batch_end", outputs, batch, batch_idx)
         trainer._logger_connector.update_train_step_metrics()
         return None
 
@@ -331,21 +327,17 @@ class FitLoop:
                 result["output"] = output
                 loss = _loss_of(output)
                 if optimizer is not None and first_in_window:
-                    trainer._call_callback_hooks("on_before_zero_grad", optimizer)
-                    trainer._call_module_hook("on_before_zero_grad", optimizer)
+                    trainer._call_hooks("on_before_zero_grad", optimizer)
                     trainer._call_module_hook("optimizer_zero_grad", trainer.current_epoch, batch_idx, optimizer)
                 if loss is None:
                     return None
                 scaled = loss / accumulate if accumulate > 1 else loss
-                trainer._call_callback_hooks("on_before_backward", scaled)
-                trainer._call_module_hook("on_before_backward", scaled)
+                trainer._call_hooks("on_before_backward", scaled)
                 trainer._call_module_hook("backward", scaled)
-                trainer._call_callback_hooks("on_after_backward")
-                trainer._call_module_hook("on_after_backward")
+                trainer._call_hooks("on_after_backward")
                 self.running_loss.append(loss.detach())
                 if optimizer is not None and step_now:
-                    trainer._call_callback_hooks("on_before_optimizer_step", optimizer)
-                    trainer._call_module_hook("on_before_optimizer_step", optimizer)
+                    trainer._call_hooks("on_before_optimizer_step", optimizer)
                     trainer._call_module_hook("configure_gradient_clipping", optimizer, trainer.gradient_clip_val,
                                               trainer.gradient_clip_algorithm)
                 return loss

@@ -309,6 +309,11 @@ class Trainer(EntryPoints):
                 if model is not None:
                     model.__dict__["_current_fx_name"] = previous
 
+    def _call_hooks(self, name: str, *args):
+        """The callbacks' hook, then the LightningModule's (its result returned)."""
+        self._call_callback_hooks(name, *args)
+        return self._call_module_hook(name, *args)
+
     def _call_datamodule_hook(self, name: str, *args):
         fn = getattr(self.datamodule, name, None) if self.datamodule is not None else None
         return fn(*args) if callable(fn) else None

@@ -4,10 +4,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ._weight_bias import register_weight_bias
 from .fold import Fold, Unfold
 from .module import Module
 
@@ -56,11 +55,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._pad_amounts()
         shape = ((in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups))
-        self.weight = Parameter(_creation.empty(*shape, *kernel_size, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (*shape, *kernel_size), out_channels, bias, device=device, dtype=dtype)
         self.reset_parameters()
 
     def _pad_amounts(self):

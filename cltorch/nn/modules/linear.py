@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import math
 
-from ... import _creation
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ._weight_bias import register_weight_bias
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear"]
@@ -30,11 +29,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty(out_features, in_features, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (out_features, in_features), out_features, bias, device=device, dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -64,12 +59,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty(out_features, in1_features, in2_features, device=device,
-                                                dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        register_weight_bias(self, (out_features, in1_features, in2_features), out_features, bias, device=device,
+                             dtype=dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import numbers
 
-from ... import _creation
 from .. import functional as F
-from .. import init
-from ..parameter import Parameter
+from ._weight_bias import register_weight_bias, reset_affine
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .module import Module
 
@@ -24,24 +22,13 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        kw = {"device": device, "dtype": dtype}
-        if elementwise_affine:
-            self.weight = Parameter(_creation.empty(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(_creation.empty(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        shape = self.normalized_shape
+        register_weight_bias(self, shape, shape, bias, elementwise_affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to ones, bias to zeros."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine(self, self.elementwise_affine)
 
     def forward(self, input):
         """Apply layer norm."""
@@ -64,24 +51,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        kw = {"device": device, "dtype": dtype}
-        if affine:
-            self.weight = Parameter(_creation.empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        register_weight_bias(self, num_channels, num_channels, bias, affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """Weight to ones, bias to zeros."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine(self, self.affine)
 
     def forward(self, input):
         """Apply group norm."""

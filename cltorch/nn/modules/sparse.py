@@ -16,6 +16,16 @@ def _pretrained_check(embeddings) -> tuple:
     return tuple(embeddings.shape)
 
 
+def _padding_index(padding_idx, num_embeddings: int, name: str):
+    """padding_idx made non-negative; AssertionError (torch's, spelling name as torch does) when out of range."""
+    if padding_idx is not None:
+        if not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError(f"{name} must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx += num_embeddings
+    return padding_idx
+
+
 def _init_weight(module, num_embeddings, embedding_dim, _weight, _freeze, device, dtype) -> None:
     """weight = _weight (shape-checked, shared) or a fresh N(0, 1) table with the padding row zeroed."""
     if _weight is None:
@@ -37,12 +47,7 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "Padding_idx")
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
@@ -99,12 +104,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_index(padding_idx, num_embeddings, "padding_idx")
         _init_weight(self, num_embeddings, embedding_dim, _weight, False, device, dtype)
         self.mode = mode
         self.sparse = sparse

@@ -8,6 +8,7 @@ import shutil
 import sys
 from functools import partial
 
+from ..._atomic import atomic_open
 from ...utils.data import Dataset as _BaseDataset
 from .. import _download
 from .example import Example
@@ -142,15 +143,8 @@ def _unpack(zpath: str, folder: str) -> None:
     if _download.is_archive(zpath):
         _download.extract_archive(zpath, folder)
     elif zpath.endswith(".gz"):
-        target = zpath[:-3]
-        tmp = target + ".part"
-        try:
-            with gzip.open(zpath, "rb") as src, open(tmp, "wb") as out:
-                shutil.copyfileobj(src, out, 1 << 20)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with gzip.open(zpath, "rb") as src, atomic_open(zpath[:-3]) as out:
+            shutil.copyfileobj(src, out, 1 << 20)
 
 
 def _missing_data_error(cls, path: str, wanted, errors) -> RuntimeError:

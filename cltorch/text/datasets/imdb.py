@@ -5,21 +5,17 @@ import glob
 import os
 
 from .. import data
+from ._base import TextClassificationDataset
 
 __all__ = ["IMDB"]
 
 
-class IMDB(data.Dataset):
+class IMDB(TextClassificationDataset):
     """Binary sentiment over movie reviews: examples with ``text`` and ``label`` ('pos' or 'neg')."""
 
     urls = ["http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"]
     name = "imdb"
     dirname = "aclImdb"
-
-    @staticmethod
-    def sort_key(ex) -> int:
-        """Review length in tokens."""
-        return len(ex.text)
 
     def __init__(self, path: str, text_field, label_field, **kwargs):
         fields = [("text", text_field), ("label", label_field)]
@@ -40,12 +36,3 @@ class IMDB(data.Dataset):
         """(train, test) datasets from root/imdb/aclImdb (fetched and unpacked there when absent)."""
         return super().splits(root=root, text_field=text_field, label_field=label_field, train=train,
                               validation=None, test=test, **kwargs)
-
-    @classmethod
-    def iters(cls, batch_size: int = 32, device=None, root: str = ".data", vectors=None, **kwargs) -> tuple:
-        """(train, test) BucketIterators with default fields and their vocabularies built."""
-        text, label = data.Field(), data.Field(sequential=False)
-        train, test = cls.splits(text, label, root=root, **kwargs)
-        text.build_vocab(train, vectors=vectors)
-        label.build_vocab(train)
-        return data.BucketIterator.splits((train, test), batch_size=batch_size, device=device)

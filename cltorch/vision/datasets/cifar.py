@@ -121,14 +121,7 @@ class CIFAR10(VisionDataset):
                 tar.extractall(self.root, members=members)
 
     def __getitem__(self, index: int):
-        img, target = self.data[index], self.targets[index]
-        if _pil.Image is not None:
-            img = _pil.Image.fromarray(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(_pil.from_array(self.data[index]), self.targets[index])
 
     def __len__(self) -> int:
         return len(self.data)

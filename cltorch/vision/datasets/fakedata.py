@@ -26,15 +26,11 @@ class FakeData(VisionDataset):
         c, h, w = self.image_size
         img = rng.integers(0, 256, size=(h, w, c), dtype=np.uint8)
         target = int(rng.integers(0, self.num_classes))
-        if _pil.Image is not None and c in (1, 3):
-            img = _pil.Image.fromarray(img[:, :, 0] if c == 1 else img)
-        elif c == 1:
+        if c == 1:
             img = img[:, :, 0]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        if c in (1, 3):
+            img = _pil.from_array(img)
+        return self._transformed(img, target)
 
     def __len__(self) -> int:
         return self.size

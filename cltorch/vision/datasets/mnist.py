@@ -17,6 +17,7 @@ import numpy as np
 
 import cltorch
 
+from ..._atomic import atomic_write
 from .. import _pil
 from . import _download
 from .vision import VisionDataset
@@ -65,6 +66,14 @@ def _find(folder: str, name: str) -> str | None:
         if os.path.isfile(path):
             return path
     return None
+
+
+def _renamed(old: str, new: str) -> property:
+    """A read-only property old that warns, as torchvision's, and returns the attribute new."""
+    def get(self):
+        warnings.warn(f"{old} has been renamed {new}")
+        return getattr(self, new)
+    return property(get, doc=f"Deprecated name of ``{new}``.")
 
 
 class MNIST(VisionDataset):
@@ -157,39 +166,17 @@ class MNIST(VisionDataset):
         self._targets_t = value if isinstance(value, cltorch.Tensor) else None
         self._labels = value.numpy() if isinstance(value, cltorch.Tensor) else np.asarray(value, dtype=np.int64)
 
-    @property
-    def train_labels(self):
-        warnings.warn("train_labels has been renamed targets")
-        return self.targets
-
-    @property
-    def test_labels(self):
-        warnings.warn("test_labels has been renamed targets")
-        return self.targets
-
-    @property
-    def train_data(self):
-        warnings.warn("train_data has been renamed data")
-        return self.data
-
-    @property
-    def test_data(self):
-        warnings.warn("test_data has been renamed data")
-        return self.data
+    train_labels = _renamed("train_labels", "targets")
+    test_labels = _renamed("test_labels", "targets")
+    train_data = _renamed("train_data", "data")
+    test_data = _renamed("test_data", "data")
 
     @property
     def class_to_idx(self) -> dict:
         return {c: i for i, c in enumerate(self.classes)}
 
     def __getitem__(self, index: int):
-        img, target = self._images[index], int(self._labels[index])
-        if _pil.Image is not None:
-            img = _pil.Image.fromarray(img)
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(_pil.from_array(self._images[index]), int(self._labels[index]))
 
     def __len__(self) -> int:
         return len(self._images)
@@ -282,4 +269,4 @@ class EMNIST(MNIST):
                 for member in z.namelist():
                     if member.endswith(".gz"):
                         target = os.path.join(self.raw_folder, os.path.basename(member))
-                        _download.write_atomic(target, z.read(member))
+                        atomic_write(target, z.read(member))

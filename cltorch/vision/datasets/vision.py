@@ -6,6 +6,15 @@ import os
 from cltorch.utils.data import Dataset
 
 
+def _apply(transform, target_transform, input, target) -> tuple:
+    """(input, target) through transform and target_transform, each when it is set."""
+    if transform is not None:
+        input = transform(input)
+    if target_transform is not None:
+        target = target_transform(target)
+    return input, target
+
+
 class StandardTransform:
     """Apply transform to the input and target_transform to the target."""
 
@@ -13,11 +22,7 @@ class StandardTransform:
         self.transform, self.target_transform = transform, target_transform
 
     def __call__(self, input, target):
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return _apply(self.transform, self.target_transform, input, target)
 
     def __repr__(self) -> str:
         body = [self.__class__.__name__]
@@ -46,6 +51,10 @@ class VisionDataset(Dataset):
 
     def __getitem__(self, index):
         raise NotImplementedError
+
+    def _transformed(self, input, target) -> tuple:
+        """An item through the dataset's transform and target_transform (as torchvision's datasets apply them)."""
+        return _apply(self.transform, self.target_transform, input, target)
 
     def __len__(self) -> int:
         raise NotImplementedError
