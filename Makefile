@@ -24,11 +24,15 @@ system-opencl:
 demo: setup
 	$(BIN)/cltorch demo
 
+# Two or more worker processes (pytest-xdist): a cold run is dominated by PoCL building
+# kernels, which is single-threaded per program, so workers halve it on 2 cores.
+PYTEST_WORKERS ?= -n auto --maxprocesses=4
+
 test: setup
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS) tests
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -x tests --ignore=tests/compat
+	$(BIN)/python -m pytest -q -x $(PYTEST_WORKERS) tests --ignore=tests/compat
 
 # Run the smoke battery on oclgrind's simulated GPU, failing on any memory error or data race.
 oclgrind: setup
