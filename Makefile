@@ -43,6 +43,10 @@ oclgrind: setup
 wheel-check: setup
 	$(BIN)/python tools/wheel_check.py
 
+# Kernels and training loops against NumPy and PyTorch; rewrites docs/benchmarks.md.
+bench: setup
+	$(BIN)/python tools/bench.py
+
 ops-doc: setup
 	$(BIN)/python tools/gen_ops_doc.py
 

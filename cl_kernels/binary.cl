@@ -2,10 +2,62 @@
  * -D OUT, A, B: dtype tags; CT: the tag arithmetic runs in. alpha and beta
  * are scalar parameters (add's alpha, isclose's tolerances). binary_<op> takes
  * b as a tensor, binary_<op>_scalar takes it as a value. Integer division by
- * zero writes 1 to err[0] and yields 0 instead of trapping. */
+ * zero writes 1 to err[0] and yields 0 instead of trapping.
+ *
+ * -D CLT_VEC=w (dense operands, every tag the same floating type): the build
+ * holds only the ops declared with BINARY_V, each work-item handling w
+ * consecutive elements with vector loads and stores (same names and
+ * arguments; the host launches ceil(n / w) work-items). */
 #include "common.h"
 
 typedef CTYPE(CT) ct;
+
+#ifdef CLT_VEC
+typedef CLT_CAT(CTYPE(CT), CLT_VEC) vct;
+#define VLD(p, i) CLT_CAT(vload, CLT_VEC)(0, (p) + (i))
+#define VST(v, p, i) CLT_CAT(vstore, CLT_VEC)((v), 0, (p) + (i))
+
+#define BINARY_V(name, expr)                                                                       \
+    __kernel void binary_##name(__global STYPE(OUT) *out, __global const STYPE(A) *a,              \
+                                __global const STYPE(B) *b, ct alpha, ct beta,                     \
+                                __global int *err, layout_t L, long n) {                           \
+        long i = get_global_id(0) * CLT_VEC;                                                       \
+        if (i >= n) return;                                                                        \
+        __global STYPE(OUT) *po = out + L.offset[0];                                               \
+        __global const STYPE(A) *pa = a + L.offset[1];                                             \
+        __global const STYPE(B) *pb = b + L.offset[2];                                             \
+        if (i + CLT_VEC <= n) {                                                                    \
+            vct x = VLD(pa, i);                                                                    \
+            vct y = VLD(pb, i);                                                                    \
+            VST((expr), po, i);                                                                    \
+        } else {                                                                                   \
+            for (; i < n; ++i) {                                                                   \
+                ct x = pa[i];                                                                      \
+                ct y = pb[i];                                                                      \
+                po[i] = (expr);                                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }                                                                                              \
+    __kernel void binary_##name##_scalar(__global STYPE(OUT) *out, __global const STYPE(A) *a,     \
+                                         ct y, ct alpha, ct beta, __global int *err,               \
+                                         layout_t L, long n) {                                     \
+        long i = get_global_id(0) * CLT_VEC;                                                       \
+        if (i >= n) return;                                                                        \
+        __global STYPE(OUT) *po = out + L.offset[0];                                               \
+        __global const STYPE(A) *pa = a + L.offset[1];                                             \
+        if (i + CLT_VEC <= n) {                                                                    \
+            vct x = VLD(pa, i);                                                                    \
+            VST((expr), po, i);                                                                    \
+        } else {                                                                                   \
+            for (; i < n; ++i) {                                                                   \
+                ct x = pa[i];                                                                      \
+                po[i] = (expr);                                                                    \
+            }                                                                                      \
+        }                                                                                          \
+    }
+#define BINARY(name, expr)
+
+#else
 
 #define BINARY(name, expr)                                                                         \
     __kernel void binary_##name(__global STYPE(OUT) *out, __global const STYPE(A) *a,              \
@@ -29,6 +81,8 @@ typedef CTYPE(CT) ct;
         ct x = (ct)LD(A, a, off[1]);                                                               \
         ST(OUT, out, off[0], (expr));                                                              \
     }
+#define BINARY_V BINARY
+#endif
 
 /* Integer helpers: floor division and Python-style remainder without traps. */
 #if KIND(CT) != 2
@@ -64,9 +118,9 @@ inline ct int_pow(ct x, ct y) {
 }
 #endif
 
-BINARY(add, x + alpha * y)
-BINARY(sub, x - alpha * y)
-BINARY(mul, x * y)
+BINARY_V(add, x + alpha * y)
+BINARY_V(sub, x - alpha * y)
+BINARY_V(mul, x * y)
 BINARY(eq, x == y)
 BINARY(ne, x != y)
 BINARY(lt, x < y)
@@ -102,7 +156,7 @@ inline int close_enough(ct x, ct y, ct rtol, ct atol) {
     return fabs(x - y) <= atol + rtol * fabs(y);
 }
 
-BINARY(div, x / y)
+BINARY_V(div, x / y)
 BINARY(div_trunc, trunc(x / y))
 BINARY(div_floor, float_div_floor(x, y))
 BINARY(remainder, float_rem_floor(x, y))
@@ -111,8 +165,8 @@ BINARY(pow, pow(x, y))
 BINARY(atan2, atan2(x, y))
 BINARY(hypot, hypot(x, y))
 BINARY(copysign, copysign(x, y))
-BINARY(maximum, x != x ? x : (y != y ? y : (x > y ? x : y)))
-BINARY(minimum, x != x ? x : (y != y ? y : (x < y ? x : y)))
+BINARY_V(maximum, x != x ? x : (y != y ? y : (x > y ? x : y)))
+BINARY_V(minimum, x != x ? x : (y != y ? y : (x < y ? x : y)))
 BINARY(fmax, fmax(x, y))
 BINARY(fmin, fmin(x, y))
 BINARY(lerp, lerp_value(x, y, alpha))

@@ -8,10 +8,11 @@
  *
  * Two configurations, chosen by the runtime's CLT_VARIANT_* define:
  *   CPU  gemm_cpu - no local memory, no barriers: each work-item keeps RM
- *                   rows x VW columns of C in registers (VW-wide vectors),
- *                   streaming one row of B (a vector load when B's column
+ *                   rows x NV vectors (VW wide) of C in registers, streaming
+ *                   NV vectors of one row of B (vector loads when B's column
  *                   stride is 1) and RM scalars of A per step of k. The host
- *                   packs B into contiguous column panels for large problems.
+ *                   packs B into contiguous column panels (NV * VW wide) for
+ *                   large problems; RM and NV come from a per-device tuning.
  *        gemm_dot - for A and B both contiguous along k (x @ w.t(), matrix @
  *                   vector): each work-item computes DR x DC outputs (4 x 4 by
  *                   default) as VW-wide partial dot products along k.
@@ -116,6 +117,9 @@ inline void store_row(__global STYPE(DT) *c, long pc, long c_n, long nleft, vec 
 #ifndef RM
 #define RM 6
 #endif
+#ifndef NV
+#define NV 1         /* vectors of C per row of a work-item's tile: RM x (NV * VW) elements */
+#endif
 
 __kernel void gemm_cpu(__global STYPE(DT) *c, __global const STYPE(DT) *a, __global const STYPE(DT) *b,
                        ct alpha, ct beta, gemm_t G) {
@@ -129,50 +133,66 @@ __kernel void gemm_cpu(__global STYPE(DT) *c, __global const STYPE(DT) *a, __glo
     long tm = t - tn * G.tiles_m;
     long oc, oa, ob;
     batch_offsets(&G, bi, &oc, &oa, &ob);
-    long m0 = tm * RM, n0 = tn * VW;
+    long m0 = tm * RM, n0 = tn * (NV * VW);
     const long K = G.K, a_k = G.a_k, b_k = G.b_k;
 
     long arow[RM];
-    vec acc[RM];
+    vec acc[RM][NV];
 #pragma unroll
     for (int r = 0; r < RM; ++r) {
         arow[r] = oa + min(m0 + r, G.M - 1) * G.a_m;
-        acc[r] = (vec)((ct)0);
+#pragma unroll
+        for (int v = 0; v < NV; ++v) acc[r][v] = (vec)((ct)0);
     }
 
-    if (n0 + VW <= G.N && G.b_n == 1) {
-        /* fast path: B rows are contiguous, one vector load per k */
+    if (n0 + NV * VW <= G.N && G.b_n == 1) {
+        /* fast path: B rows are contiguous, NV vector loads per k */
         long pb = ob + n0, pa = 0;
         for (long k = 0; k < K; ++k) {
-            vec bv = VLOAD(b, pb);
+            vec bv[NV];
 #pragma unroll
-            for (int r = 0; r < RM; ++r) acc[r] = MAC(acc[r], (vec)((ct)LD(DT, a, arow[r] + pa)), bv);
+            for (int v = 0; v < NV; ++v) bv[v] = VLOAD(b, pb + v * VW);
+#pragma unroll
+            for (int r = 0; r < RM; ++r) {
+                vec av = (vec)((ct)LD(DT, a, arow[r] + pa));
+#pragma unroll
+                for (int v = 0; v < NV; ++v) acc[r][v] = MAC(acc[r][v], av, bv[v]);
+            }
             pb += b_k;
             pa += a_k;
         }
     } else {
         /* generic strided path; columns past N repeat the last one and are not stored */
-        long bcol[VW];
+        long bcol[NV * VW];
 #pragma unroll
-        for (int j = 0; j < VW; ++j) bcol[j] = ob + min(n0 + j, G.N - 1) * G.b_n;
+        for (int j = 0; j < NV * VW; ++j) bcol[j] = ob + min(n0 + j, G.N - 1) * G.b_n;
         long pb = 0, pa = 0;
         for (long k = 0; k < K; ++k) {
-            ct tmp[VW];
+            vec bv[NV];
 #pragma unroll
-            for (int j = 0; j < VW; ++j) tmp[j] = (ct)LD(DT, b, bcol[j] + pb);
-            vec bv = CLT_CAT(vload, VW)(0, tmp);
+            for (int v = 0; v < NV; ++v) {
+                ct tmp[VW];
 #pragma unroll
-            for (int r = 0; r < RM; ++r) acc[r] = MAC(acc[r], (vec)((ct)LD(DT, a, arow[r] + pa)), bv);
+                for (int j = 0; j < VW; ++j) tmp[j] = (ct)LD(DT, b, bcol[v * VW + j] + pb);
+                bv[v] = CLT_CAT(vload, VW)(0, tmp);
+            }
+#pragma unroll
+            for (int r = 0; r < RM; ++r) {
+                vec av = (vec)((ct)LD(DT, a, arow[r] + pa));
+#pragma unroll
+                for (int v = 0; v < NV; ++v) acc[r][v] = MAC(acc[r][v], av, bv[v]);
+            }
             pb += b_k;
             pa += a_k;
         }
     }
 
-    long nleft = G.N - n0;
     for (int r = 0; r < RM; ++r) {
         long m = m0 + r;
         if (m >= G.M) break;
-        store_row(c, oc + m * G.c_m + n0 * G.c_n, G.c_n, nleft, acc[r], alpha, beta);
+#pragma unroll
+        for (int v = 0; v < NV; ++v)
+            store_row(c, oc + m * G.c_m + (n0 + v * VW) * G.c_n, G.c_n, G.N - n0 - v * VW, acc[r][v], alpha, beta);
     }
 }
 
@@ -191,8 +211,8 @@ inline ct hsum(vec v) { return hsum8(v.lo + v.hi); }
 inline ct hsum(vec v) { return hsum8(v); }
 #endif
 
-/* Pack B's first panels*VW columns into dense (panels, K, VW) column panels for gemm_cpu.
- * One work-item moves VW elements; neighbouring work-items read neighbouring
+/* Pack B's first panels*(NV*VW) columns into dense (panels, K, NV*VW) column panels for gemm_cpu.
+ * One work-item moves NV*VW elements; neighbouring work-items read neighbouring
  * segments of one row of B, or (B contiguous along k) neighbouring k. */
 __kernel void gemm_pack_b(__global STYPE(DT) *dst, __global const STYPE(DT) *src, long off, long K, long s_k,
                           long s_n, long panels) {
@@ -206,17 +226,20 @@ __kernel void gemm_pack_b(__global STYPE(DT) *dst, __global const STYPE(DT) *src
         k = id / panels;
         p = id - k * panels;
     }
-    long ps = off + k * s_k + p * VW * s_n;
-    vec v;
-    if (s_n == 1) {
-        v = VLOAD(src, ps);
-    } else {
-        ct tmp[VW];
 #pragma unroll
-        for (int j = 0; j < VW; ++j) tmp[j] = (ct)LD(DT, src, ps + j * s_n);
-        v = CLT_CAT(vload, VW)(0, tmp);
+    for (int u = 0; u < NV; ++u) {
+        long ps = off + k * s_k + (p * NV + u) * VW * s_n;
+        vec v;
+        if (s_n == 1) {
+            v = VLOAD(src, ps);
+        } else {
+            ct tmp[VW];
+#pragma unroll
+            for (int j = 0; j < VW; ++j) tmp[j] = (ct)LD(DT, src, ps + j * s_n);
+            v = CLT_CAT(vload, VW)(0, tmp);
+        }
+        VSTORE(v, dst, (p * K + k) * (NV * VW) + u * VW);
     }
-    VSTORE(v, dst, (p * K + k) * VW);
 }
 
 /* ---- dot-product configuration (A and B contiguous along k) ------------ */
@@ -300,7 +323,9 @@ __kernel void gemm_dot(__global STYPE(DT) *c, __global const STYPE(DT) *a, __glo
 #ifndef WG
 #define WG 16        /* work-group: WG x WG work-items (8 on devices with small work-groups) */
 #endif
+#ifndef WPT
 #define WPT 4        /* each work-item computes WPT x WPT elements of C */
+#endif
 #define TS (WG * WPT) /* tile of C per work-group: TS x TS */
 #define TK 16        /* depth of the staged A and B tiles */
 

@@ -363,6 +363,9 @@ inline void walk(state_t *st, __global const STYPE(A) *a, const red_t *R, long b
         long run = min(inner_n - idx[in], r1 - r), k = 0;
 #ifdef HAS_BLOCK
         if (inner_s == 1) {
+#ifdef HAS_BIGBLOCK
+            for (; k + BIGBLOCK <= run; k += BIGBLOCK) st_add_bigblock(st, a, off + k);
+#endif
             for (; k + BLOCK <= run; k += BLOCK) st_add_block(st, a, off + k, r + k, shift, param);
         }
 #endif

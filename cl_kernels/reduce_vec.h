@@ -69,6 +69,21 @@ inline void st_add_block(state_t *st, __global const STYPE(A) *a, long off, long
     for (int k = 8; k < BLOCK; k += 8) s += PRE(LOAD8(a, off + k));
     sum_add(st, hsum8(s));
 }
+/* Long unit-stride runs of a sum: BIGBLOCK elements in four independent 8-wide chains (each lane
+ * still adds only 16 elements plainly) and one compensated add, so the adds' latency is hidden. */
+#define HAS_BIGBLOCK
+#define BIGBLOCK 512
+inline void st_add_bigblock(state_t *st, __global const STYPE(A) *a, long off) {
+    vec8 s0 = PRE(LOAD8(a, off)), s1 = PRE(LOAD8(a, off + 8));
+    vec8 s2 = PRE(LOAD8(a, off + 16)), s3 = PRE(LOAD8(a, off + 24));
+    for (int k = 32; k < BIGBLOCK; k += 32) {
+        s0 += PRE(LOAD8(a, off + k));
+        s1 += PRE(LOAD8(a, off + k + 8));
+        s2 += PRE(LOAD8(a, off + k + 16));
+        s3 += PRE(LOAD8(a, off + k + 24));
+    }
+    sum_add(st, hsum8((s0 + s1) + (s2 + s3)));
+}
 #elif defined(VEC_SUM)
 inline void st_add_block(state_t *st, __global const STYPE(A) *a, long off, long r, acc_t shift, pt param) {
     vec8 d = LOAD8(a, off) - shift;

@@ -12,6 +12,7 @@ from . import _promotion as P
 from ._registry import ALL, FLOAT, INT, NUMERIC, mark_backward, register
 from ._shape_utils import broadcast_shapes, broadcast_strides
 from . import _elementwise_grads as G
+from . import _fastpath
 from ._tensor_autograd import adopt_inplace
 from .autograd.graph import needs_grad
 from .ops import elementwise as ew
@@ -85,6 +86,8 @@ def _unary(op, x: Tensor, *, float_op: bool, out_dtype=None, params=(), out=None
             # work on a clone: the formula may save the input, which the copy-back overwrites
             return adopt_inplace(x, _unary(op, x.clone(), float_op=float_op, out_dtype=out_dtype, params=params))
         target = x
+    elif res_dtype is x.dtype:
+        target = _fastpath.dense(x._shape, res_dtype, x.device, x._storage.runtime)
     else:
         target = _alloc(x._shape, res_dtype, x.device)
     ew.unary(op, target, (x, x._stride), ct, *params)
@@ -378,6 +381,10 @@ def _check_alpha(alpha, dt, name):
 
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other."""
+    if out is None and type(alpha) is int and alpha == 1:
+        fast = _fastpath.binary("add", input, other)
+        if fast is not None:
+            return fast
     _check_alpha(alpha, P.result_type(input, other), "add")
     if not isinstance(input, Tensor) and alpha == 1:
         input, other = other, input
@@ -386,6 +393,8 @@ def add(input, other, *, alpha=1, out=None):
 
 def add_(self, other, *, alpha=1):
     """In-place add."""
+    if type(alpha) is int and alpha == 1 and _fastpath.binary_("add", self, other) is not None:
+        return self
     _check_alpha(alpha, P.result_type(self, other), "add_")
     return _binary("add", self, other, alpha=alpha, inplace=True)
 
@@ -402,6 +411,10 @@ def _check_bool_sub(a, b):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
+    if out is None and type(alpha) is int and alpha == 1:
+        fast = _fastpath.binary("sub", input, other)
+        if fast is not None:
+            return fast
     _check_bool_sub(input, other)
     _check_alpha(alpha, P.result_type(input, other), "sub")
     return _binary("sub", input, other, alpha=alpha, out=out)
@@ -409,6 +422,8 @@ def sub(input, other, *, alpha=1, out=None):
 
 def sub_(self, other, *, alpha=1):
     """In-place sub."""
+    if type(alpha) is int and alpha == 1 and _fastpath.binary_("sub", self, other) is not None:
+        return self
     _check_bool_sub(self, other)
     return _binary("sub", self, other, alpha=alpha, inplace=True)
 
@@ -423,6 +438,10 @@ def rsub(input, other, *, alpha=1):
 
 def mul(input, other, *, out=None):
     """input * other."""
+    if out is None:
+        fast = _fastpath.binary("mul", input, other)
+        if fast is not None:
+            return fast
     if not isinstance(input, Tensor):
         input, other = other, input
     return _binary("mul", input, other, out=out)
@@ -430,6 +449,8 @@ def mul(input, other, *, out=None):
 
 def mul_(self, other):
     """In-place mul."""
+    if _fastpath.binary_("mul", self, other) is not None:
+        return self
     return _binary("mul", self, other, inplace=True)
 
 
@@ -439,6 +460,10 @@ multiply = mul
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other: true division, or rounded with rounding_mode 'trunc' or 'floor'."""
     if rounding_mode is None:
+        if out is None:
+            fast = _fastpath.binary("div", input, other, floating_only=True)
+            if fast is not None:
+                return fast
         ct = P.float_result(P.result_type(input, other))
         return _binary("div", input, other, ct=ct, out=out)
     if rounding_mode not in ("trunc", "floor"):
@@ -453,6 +478,8 @@ def div_(self, other, *, rounding_mode=None):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
     if rounding_mode is None:
+        if self.dtype.is_floating_point and _fastpath.binary_("div", self, other) is not None:
+            return self
         ct = P.float_result(P.result_type(self, other))
         return _binary("div", self, other, ct=ct, inplace=True)
     return _rounded_div(f"div_{rounding_mode}", self, other, inplace=True)
@@ -597,6 +624,10 @@ fmin = _minmax("fmin")
 
 def _compare(op, sym):
     def fn(input, other, *, out=None):
+        if out is None:
+            fast = _fastpath.binary(op, input, other, result=_dtype.bool_)
+            if fast is not None:
+                return fast
         return _binary(op, input, other, res_dtype=_dtype.bool_, out=out)
 
     def fn_(self, other):
@@ -618,6 +649,10 @@ less, less_equal, greater, greater_equal, not_equal = lt, le, gt, ge, ne
 
 def _logical(op):
     def fn(input, other, *, out=None):
+        if out is None:
+            fast = _fastpath.binary(op, input, other, result=_dtype.bool_)
+            if fast is not None:
+                return fast
         return _binary(op, input, other, res_dtype=_dtype.bool_, out=out)
 
     def fn_(self, other):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from . import _dtype
+from . import _dtype, _fastpath
 from ._promotion import torch_name
 from ._shape_utils import broadcast_shapes, broadcast_strides
 from .ops import copy as copy_ops
@@ -58,6 +58,11 @@ def dense_like(shape, t: Tensor) -> Tensor:
 
 def batch_strides(t: Tensor, batch) -> tuple:
     """t's strides viewed at batch + its last two dimensions (0 for broadcast batch dims)."""
+    shape = t._shape
+    if len(shape) == 2 and not batch:
+        return t._stride
+    if tuple(shape[:-2]) == tuple(batch):
+        return tuple(st if size != 1 else 0 for size, st in zip(shape[:-2], t._stride[:-2])) + t._stride[-2:]
     lead = view(t, t._shape[:-2], t._stride[:-2])
     return broadcast_strides(lead, tuple(batch), "matmul") + tuple(t._stride[-2:])
 
@@ -100,11 +105,11 @@ def product(a: Tensor, b: Tensor, *, c: Tensor | None = None, alpha=1, beta=0) -
 
     Batch dimensions broadcast. Without c a new dense result is returned. c must not
     overlap a or b."""
-    batch = broadcast_shapes(a._shape[:-2], b._shape[:-2])
+    batch = () if len(a._shape) == 2 and len(b._shape) == 2 else broadcast_shapes(a._shape[:-2], b._shape[:-2])
     m, k = a._shape[-2:]
     n = b._shape[-1]
     if c is None:
-        c = dense_like(tuple(batch) + (m, n), a)
+        c = _fastpath.dense(tuple(batch) + (m, n), a.dtype, a.device, a._storage.runtime)
         beta = 0
     result = c
     folded = _fold_batch(a, b, c)

@@ -68,13 +68,11 @@ class CachingAllocator:
             raise self._oom(nbytes, f"larger than the device's largest single allocation, {_fmt(self.max_alloc)}")
         with self._lock:
             bucket = self._pool.get(size)
-            if bucket:
-                buf = bucket.pop()
-            else:
-                buf = self._fresh(size, nbytes)
+            buf = bucket.pop() if bucket else self._fresh(size, nbytes)
             self.allocated += size
             self.live_blocks += 1
-            self.peak = max(self.peak, self.allocated)
+            if self.allocated > self.peak:
+                self.peak = self.allocated
         return buf, size
 
     def _fresh(self, size: int, nbytes: int):
@@ -96,7 +94,11 @@ class CachingAllocator:
         with self._lock:
             self.allocated -= size
             self.live_blocks -= 1
-            self._pool.setdefault(size, []).append(buf)
+            bucket = self._pool.get(size)
+            if bucket is None:
+                self._pool[size] = [buf]
+            else:
+                bucket.append(buf)
 
     def _release_pool(self) -> None:
         for bucket in self._pool.values():

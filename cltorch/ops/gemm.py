@@ -13,21 +13,23 @@ import itertools
 import numpy as np
 
 from ..backend import Storage
+from . import gemm_tune
 from .fill import fill
-from .layout import coalesce, kernel_scalar, numel
+from .layout import cached_scalar, coalesce, numel
 
 MAXDIM = 8
 _HEAD = 13  # M N K a_m a_k b_k b_n c_m c_n tiles_m tiles_n nbatch ndim
 _FIELDS = _HEAD + MAXDIM + 3 * MAXDIM + 3
 
-CPU_ROWS = 6          # RM: rows of C per work-item in gemm_cpu (6 measured best of 4..16)
 DOT_TILE = 4          # DR x DC outputs per work-item in gemm_dot (4 x 4; 4 x 1 or 1 x 4 for vectors)
-GPU_TILE, GPU_GROUP = 64, 16  # gemm_gpu: C tile and work-group side (halved below 256 work-items)
 PACK_MIN_WORK = 1 << 22  # M*N*K from which the CPU path packs B into column panels first
 PACK_MIN_ROWS = 64       # ... when each panel is reused by at least this many rows of A
 SPLIT_MIN_K = 4096       # smaller M on the CPU: K from which k is split into chunks of
 SPLIT_CHUNK = 256        # at least this many steps, one partial product each, summed by a second GEMM
 SPLIT_MAX_CHUNKS = 32
+_PLAN_LIMIT = 2048
+
+_plans: dict = {}  # (device, dtype, shapes, strides, offsets, k, tuned config) -> how the product runs
 
 
 def _vector_width(dtype) -> int:
@@ -62,20 +64,24 @@ def _batches(batch_shape, batch_strides, offsets):
         yield sizes[outer:], inner, offs
 
 
-def _choose(rt, M, N, strides) -> tuple:
-    """(kernel name, defines, rows per tile, columns per tile) for one problem."""
-    a_m, a_k, b_k, b_n, _, _ = strides
+def _choose(rt, M, N, strides, dt, work) -> tuple:
+    """(kernel name, defines, rows per tile, columns per tile, work-group side) for one problem.
+
+    The CPU and GPU shapes come from the device's tuned configuration (gemm_tune)."""
     if rt.variant == "gpu":
-        if rt.info.max_work_group < GPU_GROUP * GPU_GROUP:
-            small = GPU_GROUP // 2
-            return "gemm_gpu", {"WG": small}, small * GPU_TILE // GPU_GROUP, None
-        return "gemm_gpu", {}, GPU_TILE, GPU_TILE
+        wg, wpt = gemm_tune.config(rt, work)
+        return "gemm_gpu", {"WG": wg, "WPT": wpt}, wg * wpt, wg * wpt, wg
     if _dot_layout(N, strides):
         rows, cols = (DOT_TILE, 1) if N == 1 else ((1, DOT_TILE) if M == 1 else (DOT_TILE, DOT_TILE))
         extra = {} if rows == cols else {"DR": rows, "DC": cols}
-        return "gemm_dot", extra, rows, cols
-    rows = 1 if M == 1 else CPU_ROWS
-    return "gemm_cpu", {"RM": rows}, rows, None
+        return "gemm_dot", extra, rows, cols, None
+    rows, nv = gemm_tune.config(rt, work)
+    vw = _vector_width(dt)
+    if M == 1:
+        rows, nv = 1, 1
+    if N < nv * vw:
+        nv = 1  # narrow problems and leftovers: one vector per row keeps the vector-load path
+    return "gemm_cpu", {"RM": rows, "NV": nv}, rows, nv * vw, None
 
 
 def _dot_layout(N, strides) -> bool:
@@ -99,11 +105,47 @@ def _wants_split(M, N, K, dt, strides) -> bool:
 
 def gemm(out, a, a_strides, b, b_strides, k: int, alpha=1, beta=0) -> None:
     """out = alpha * a @ b + beta * out over out's batch dimensions (beta 0: out is not read)."""
+    rt = out._storage.runtime
+    key = (rt, out.dtype, out._shape, out._stride, out._offset, a._offset, tuple(a_strides), b._offset,
+           tuple(b_strides), k, gemm_tune._configs.get(rt))
+    try:
+        plan = _plans.get(key)
+    except TypeError:  # a shape or strides given as a list: plan without memoising
+        key = plan = None
+    if plan is None:
+        plan = _plan(rt, out, a, a_strides, b, b_strides, k)
+        if key is not None:
+            if len(_plans) >= _PLAN_LIMIT:
+                _plans.clear()
+            _plans[key] = plan
+    kind = plan[0]
+    if kind is None:
+        return
+    if kind == "packed":
+        _gemm_packed(out, a, a_strides, b, b_strides, k, alpha, beta)
+        return
+    if kind == "split":
+        _gemm_split_k(out, a, a_strides, b, b_strides, k, alpha, beta)
+        return
+    _, swap, launches = plan
+    dt = out.dtype
+    al, be = cached_scalar(dt, alpha), cached_scalar(dt, beta)
+    c_buf, a_buf, b_buf = out._storage.buffer, a._storage.buffer, b._storage.buffer
+    if swap:
+        a_buf, b_buf = b_buf, a_buf
+    for kern, packed, size, group in launches:
+        if group:
+            rt.launch_nd(kern, size, (group, group, 1), c_buf, a_buf, b_buf, al, be, packed)
+        else:
+            rt.launch(kern, size, c_buf, a_buf, b_buf, al, be, packed)
+
+
+def _plan(rt, out, a, a_strides, b, b_strides, k):
+    """How one problem runs: (None,), ("packed",), ("split",) or ("direct", swap, launches)."""
     M, N = out._shape[-2], out._shape[-1]
     batch = tuple(out._shape[:-2])
     if M == 0 or N == 0 or numel(batch) == 0:
-        return
-    rt = out._storage.runtime
+        return (None,)
     dt = out.dtype
     nb = len(batch)
     # a single row or column has no meaningful stride along it: 0 keeps the kernel choice honest
@@ -113,33 +155,45 @@ def gemm(out, a, a_strides, b, b_strides, k: int, alpha=1, beta=0) -> None:
                row * out._stride[nb], col * out._stride[nb + 1])
     if nb == 0 and rt.variant != "gpu":
         if _wants_packing(M, N, k, dt):
-            _gemm_packed(out, a, a_strides, b, b_strides, k, alpha, beta)
-            return
+            return ("packed",)
         if _wants_split(M, N, k, dt, strides):
-            _gemm_split_k(out, a, a_strides, b, b_strides, k, alpha, beta)
-            return
-    batch_strides = [out._stride[:nb], a_strides[:nb], b_strides[:nb]]
+            return ("split",)
+    batch_strides = [out._stride[:nb], tuple(a_strides[:nb]), tuple(b_strides[:nb])]
     offsets = [out._offset, a._offset, b._offset]
-    bufs = (out._storage.buffer, a._storage.buffer, b._storage.buffer)
-    if rt.variant != "gpu" and _wants_transpose(M, N, strides):
+    swap = rt.variant != "gpu" and _wants_transpose(M, N, strides)
+    if swap:
         a_m, a_k, b_k, b_n, c_m, c_n = strides
         M, N, strides = N, M, (b_n, b_k, a_k, a_m, c_n, c_m)
         batch_strides = [batch_strides[0], batch_strides[2], batch_strides[1]]
         offsets = [offsets[0], offsets[2], offsets[1]]
-        bufs = (bufs[0], bufs[2], bufs[1])
-    name, extra, rows, cols = _choose(rt, M, N, strides)
-    cols = cols or (rows if name == "gemm_gpu" else _vector_width(dt))
+    launches = _direct(rt, M, N, k, strides, dt, batch, batch_strides, offsets)
+    return ("direct", swap, launches)
+
+
+def _direct(rt, M, N, k, strides, dt, batch, batch_strides, offsets) -> list:
+    """[(kernel, packed gemm_t, global size, work-group side)] for one product without packing.
+
+    When the tuned tile is several vectors wide and N is not a multiple of it, the
+    leftover columns get their own launch with one-vector tiles, so that they also
+    take the vector-load path instead of the column-by-column one."""
+    name, extra, rows, cols, group = _choose(rt, M, N, strides, dt, M * N * k)
+    if name == "gemm_cpu" and extra["NV"] > 1 and N % cols and N > cols:
+        main = N - N % cols
+        c_n, b_n = strides[5], strides[3]
+        rest = list(offsets)
+        rest[0] += main * c_n
+        rest[2] += main * b_n
+        return (_direct(rt, M, main, k, strides, dt, batch, batch_strides, offsets)
+                + _direct(rt, M, N - main, k, strides, dt, batch, batch_strides, rest))
     tiles = ((M + rows - 1) // rows, (N + cols - 1) // cols)
     kern = rt.kernel("gemm.cl", name, dict(extra, DT=dt.tag))
-    al, be = kernel_scalar(dt, alpha), kernel_scalar(dt, beta)
+    launches = []
     for sizes, bstrides, offs in _batches(batch, batch_strides, offsets):
         packed = _pack((M, N, k), strides, tiles, sizes, bstrides, offs)
         nbatch = numel(sizes)
-        if name == "gemm_gpu":
-            g = extra.get("WG", GPU_GROUP)
-            rt.launch_nd(kern, (tiles[1] * g, tiles[0] * g, nbatch), (g, g, 1), *bufs, al, be, packed)
-        else:
-            rt.launch(kern, tiles[0] * tiles[1] * nbatch, *bufs, al, be, packed)
+        size = (tiles[1] * group, tiles[0] * group, nbatch) if group else tiles[0] * tiles[1] * nbatch
+        launches.append((kern, packed, size, group))
+    return launches
 
 
 class _View:
@@ -157,26 +211,30 @@ def _wants_packing(M, N, K, dt) -> bool:
 
 
 def _gemm_packed(out, a, a_strides, b, b_strides, k, alpha, beta) -> None:
-    """Copy B's full column panels into a dense (panels, K, VW) block, then run one GEMM per panel.
+    """Copy B's full column panels into a dense (panels, K, width) block, then run one GEMM per panel.
 
     Each work-item then streams its panel contiguously (no page-sized strides along k),
-    which is what keeps large CPU GEMMs fast. Leftover columns (N % VW) use the plain path."""
+    which is what keeps large CPU GEMMs fast. The panel width is the tuned tile width
+    (NV vectors); leftover columns use the plain path."""
     M, N = out._shape
     dt = out.dtype
-    vw = _vector_width(dt)
-    panels = N // vw
-    (b_k, b_n), (c_m, c_n) = b_strides, out._stride
-    packed = _View(Storage(out._storage.runtime, panels * k * vw * dt.itemsize), 0, (panels, k, vw),
-                   (k * vw, vw, 1), dt)
     rt = out._storage.runtime
-    rt.launch(rt.kernel("gemm.cl", "gemm_pack_b", {"DT": dt.tag}), panels * k, packed._storage.buffer,
+    nv = gemm_tune.config(rt, M * N * k)[1]
+    width = _vector_width(dt) * nv
+    panels = N // width
+    if panels == 0:
+        nv, width, panels = 1, _vector_width(dt), N // _vector_width(dt)
+    (b_k, b_n), (c_m, c_n) = b_strides, out._stride
+    packed = _View(Storage(rt, panels * k * width * dt.itemsize), 0, (panels, k, width),
+                   (k * width, width, 1), dt)
+    rt.launch(rt.kernel("gemm.cl", "gemm_pack_b", {"DT": dt.tag, "NV": nv}), panels * k, packed._storage.buffer,
               b._storage.buffer, np.int64(b._offset), np.int64(k), np.int64(b_k), np.int64(b_n), np.int64(panels))
-    c_panels = _View(out._storage, out._offset, (panels, M, vw), (vw * c_n, c_m, c_n), dt)
+    c_panels = _View(out._storage, out._offset, (panels, M, width), (width * c_n, c_m, c_n), dt)
     gemm(c_panels, a, (0,) + tuple(a_strides), packed, packed._stride, k, alpha, beta)
-    rest = N - panels * vw
+    rest = N - panels * width
     if rest:
-        c_rest = _View(out._storage, out._offset + panels * vw * c_n, (M, rest), (c_m, c_n), dt)
-        b_rest = _View(b._storage, b._offset + panels * vw * b_n, (k, rest), (b_k, b_n), dt)
+        c_rest = _View(out._storage, out._offset + panels * width * c_n, (M, rest), (c_m, c_n), dt)
+        b_rest = _View(b._storage, b._offset + panels * width * b_n, (k, rest), (b_k, b_n), dt)
         gemm(c_rest, a, a_strides, b_rest, b_strides, k, alpha, beta)
 
 

@@ -2,7 +2,9 @@
 
 Dimensions are coalesced first (size-1 dimensions dropped, neighbours that are
 contiguous for every operand merged) so most launches use few dimensions, and
-launches where every operand is dense use the non-strided fast path.
+launches where every operand is dense use the non-strided fast path. Plans
+and dense strides are memoised per shape: training loops repeat the same
+few layouts, and building a plan costs more than launching it.
 """
 from __future__ import annotations
 
@@ -14,20 +16,28 @@ import numpy as np
 MAXDIM = 8
 MAXOPS = 4
 _FIELDS = MAXDIM + MAXOPS * MAXDIM + MAXOPS + 1
+_MEMO_LIMIT = 4096
 
+numel = math.prod  # number of elements of a shape
 
-def numel(shape) -> int:
-    """Number of elements of a shape."""
-    return math.prod(shape)
+_dense_strides: dict = {}
+_plans: dict = {}
 
 
 def contiguous_strides(shape) -> tuple:
     """Row-major strides, in elements, of a dense tensor of this shape."""
+    hashable = type(shape) is tuple
+    found = _dense_strides.get(shape) if hashable else None
+    if found is not None:
+        return found
     strides, acc = [], 1
     for size in reversed(shape):
         strides.append(acc)
         acc *= max(size, 1)
-    return tuple(reversed(strides))
+    strides = tuple(reversed(strides))
+    if hashable and len(_dense_strides) < _MEMO_LIMIT:
+        _dense_strides[shape] = strides
+    return strides
 
 
 def is_dense(t) -> bool:
@@ -56,13 +66,28 @@ def coalesce(shape, strides_per_op):
     return [m[0] for m in merged], [[m[1][k] for m in merged] for k in range(len(strides_per_op))]
 
 
-def plan(shape, operands):
-    """Yield (strided, packed layout, count) launches covering ``shape`` for the operands.
+def plan(shape, operands) -> list:
+    """[(strided, packed layout, count)] launches covering ``shape`` for the operands.
 
     ``operands`` are tensors viewed at ``shape`` (broadcast strides already applied),
     given as (offset, strides) pairs. More than MAXDIM dimensions are handled by
-    looping over the outer ones on the host.
+    looping over the outer ones on the host. The packed layouts are shared between
+    calls with the same arguments: read them, never write them.
     """
+    try:
+        key = (tuple(shape), tuple(operands))
+        found = _plans.get(key)
+    except TypeError:  # strides given as lists: nothing to memoise by
+        return list(_plan(shape, operands))
+    if found is None:
+        found = list(_plan(shape, operands))
+        if len(_plans) >= _MEMO_LIMIT:
+            _plans.clear()
+        _plans[key] = found
+    return found
+
+
+def _plan(shape, operands):
     n = numel(shape)
     if n == 0:
         return
@@ -108,3 +133,20 @@ def kernel_scalar(dtype, value):
     if dtype.is_floating_point:
         return dtype.np.type(value)
     return np.array(int(value)).astype(dtype.np)[()]
+
+
+_scalars: dict = {}
+
+
+def cached_scalar(dtype, value):
+    """kernel_scalar, memoised for Python ints and bools (alpha=1, beta=0 on nearly every call)."""
+    kind = type(value)
+    if kind is not int and kind is not bool:
+        return kernel_scalar(dtype, value)
+    key = (dtype, kind, value)
+    s = _scalars.get(key)
+    if s is None:
+        s = kernel_scalar(dtype, value)
+        if len(_scalars) < _MEMO_LIMIT:
+            _scalars[key] = s
+    return s

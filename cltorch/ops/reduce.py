@@ -90,6 +90,40 @@ def reduce(red: str, x, dims, out, ct, *, out2=None, aux=None, pre=None, post=No
     post: MEAN SQRT ROOT. out2 receives int64 indices (ARGMAX/ARGMIN), aux holds
     one shift per output (VAR's means, in the accumulation dtype).
     """
+    rt = out._storage.runtime
+    key = (rt, red, x.dtype, ct, out.dtype, x._shape, x._stride, x._offset, tuple(dims), pre, post)
+    try:
+        plan = _plans.get(key)
+    except TypeError:  # shape or strides given as lists: plan without memoising
+        key = plan = None
+    if plan is None:
+        plan = _plan(rt, red, x, dims, out, ct, pre, post)
+        if key is not None:
+            if len(_plans) >= _PLAN_LIMIT:
+                _plans.clear()
+            _plans[key] = plan
+    if plan is None:
+        return
+    full, partial, combine, layout, ngroups, nchunks, lanes, nout = plan
+    pval = np.float64(param) if ct.tag == "f64" else np.float32(param)
+    dummy = out._storage.buffer
+    a_buf = x._storage.buffer if x._storage.buffer is not None else dummy
+    aux_buf = aux._storage.buffer if aux is not None else dummy
+    out2_buf = out2._storage.buffer if out2 is not None else dummy
+    if full is not None:
+        rt.launch(full, ngroups, out._storage.buffer, out2_buf, a_buf, aux_buf, layout, pval)
+        return
+    part = Storage(rt, nout * nchunks * _STATE_BYTES)
+    rt.launch(partial, ngroups * nchunks * lanes, part.buffer, a_buf, aux_buf, layout, pval)
+    rt.launch(combine, nout, out._storage.buffer, out2_buf, part.buffer, layout, pval)
+
+
+_PLAN_LIMIT = 2048
+_plans: dict = {}  # (device, op, dtypes, x's layout, dims) -> kernels, packed layout and launch sizes
+
+
+def _plan(rt, red, x, dims, out, ct, pre, post):
+    """(full kernel or None, partial, combine, layout, ngroups, nchunks, lanes, nout), or None (no output)."""
     shape, strides, dims = x._shape, x._stride, tuple(dims)
     if not shape:
         shape, strides, dims = (1,), (1,), (0,)
@@ -98,10 +132,9 @@ def reduce(red: str, x, dims, out, ct, *, out2=None, aux=None, pre=None, post=No
         raise ValueError("reduce: too many non-mergeable dims; make the input contiguous first")
     nout, nred = math.prod(ks), math.prod(rs)
     if nout == 0:
-        return
+        return None
     if not rs:
         rs, rst = [1], [0]
-    rt = out._storage.runtime
     defines = {"A": x.dtype.tag, "CT": ct.tag, "OUT": out.dtype.tag, "RED_" + red: True}
     if pre:
         defines["PRE_" + pre] = True
@@ -109,11 +142,6 @@ def reduce(red: str, x, dims, out, ct, *, out2=None, aux=None, pre=None, post=No
         defines["POST_" + post] = True
     if rt.variant == "gpu":
         defines["RED_WG"] = rt.work_group
-    pval = np.float64(param) if ct.tag == "f64" else np.float32(param)
-    dummy = out._storage.buffer
-    a_buf = x._storage.buffer if x._storage.buffer is not None else dummy
-    aux_buf = aux._storage.buffer if aux is not None else dummy
-    out2_buf = out2._storage.buffer if out2 is not None else dummy
     ngroups, width = nout, 1
     if rt.variant == "gpu":
         split, nchunks = _plan_gpu(rt, nout, nred, not ks or abs(rst[-1]) <= abs(kst[-1]))
@@ -128,12 +156,7 @@ def reduce(red: str, x, dims, out, ct, *, out2=None, aux=None, pre=None, post=No
     nchunks = math.ceil(nred / chunk) if nred else 1
     layout = _pack(ks, kst, rs, rst, x._offset, nout, nred, chunk, nchunks, ngroups)
     if not split:
-        k = rt.kernel("reduce.cl", "reduce_full", defines)
-        rt.launch(k, ngroups, out._storage.buffer, out2_buf, a_buf, aux_buf, layout, pval)
-        return
-    part = Storage(rt, nout * nchunks * _STATE_BYTES)
+        return rt.kernel("reduce.cl", "reduce_full", defines), None, None, layout, ngroups, nchunks, 1, nout
     lanes = rt.work_group if rt.variant == "gpu" else 1  # GPUs: a work-group per chunk
-    k = rt.kernel("reduce.cl", "reduce_partial", defines)
-    rt.launch(k, ngroups * nchunks * lanes, part.buffer, a_buf, aux_buf, layout, pval)
-    k = rt.kernel("reduce.cl", "reduce_combine", defines)
-    rt.launch(k, nout, out._storage.buffer, out2_buf, part.buffer, layout, pval)
+    return (None, rt.kernel("reduce.cl", "reduce_partial", defines), rt.kernel("reduce.cl", "reduce_combine", defines),
+            layout, ngroups, nchunks, lanes, nout)
