@@ -24,6 +24,7 @@ import numpy as np
 from . import _dtype
 from . import _indexing_grads as G
 from ._scatter import IndexOutOfRangeError, nonzero, one_hot  # noqa: F401  (one_hot: nn.functional)
+from ._index_checks import indices_validated
 from ._scatter import __all__ as _scatter_all
 from ._registry import ALL, mark_backward, register
 from ._creation import as_tensor_on, from_host
@@ -243,7 +244,7 @@ class _Advanced:
                 index_ops.index_offsets(self.lin, (idx, broadcast_strides(idx, self.B)), p.shape[dim],
                                         p.strides[dim], n == 0, dim + 1)
                 need_check = need_check or not checked
-        if need_check:
+        if need_check and not indices_validated():
             code = t._runtime.take_error()
             if code:
                 raise IndexOutOfRangeError(f"index is out of bounds for dimension {code - 1} with size "

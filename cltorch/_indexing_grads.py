@@ -11,6 +11,7 @@ index_add and accumulating index_put sum every repeat (deterministically).
 from __future__ import annotations
 
 from . import _dtype
+from ._index_checks import validated_indices
 from ._shape_utils import broadcast_shapes
 from ._view_grads import embed, sum_to, zeros_for
 from .autograd.graph import needs_grad, record
@@ -82,6 +83,15 @@ def _mask(cond, like):
     return cond.to(like.dtype)
 
 
+def validated(backward):
+    """backward run with index range checks skipped: the forward checked the index it saved
+    (autograd refuses a saved tensor changed since), so re-checking would only wait on the device."""
+    def run(*grads):
+        with validated_indices():
+            return backward(*grads)
+    return run
+
+
 def not_implemented(message: str, exc=RuntimeError):
     """A backward that raises torch's 'derivative ... is not implemented' error."""
     def backward(*grads):
@@ -96,7 +106,7 @@ def gather(input, dim: int, index):
 
     def backward(g):
         return (zeros_for(shape, g).scatter_add(dim, _long(index), g),)
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def take(input, index):
@@ -109,7 +119,7 @@ def take(input, index):
             idx = index.reshape(-1).remainder(n)
             flat = flat.index_add(0, idx, g.reshape(-1))
         return (flat.reshape(shape),)
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def index_select(input, dim: int, index):
@@ -118,7 +128,7 @@ def index_select(input, dim: int, index):
 
     def backward(g):
         return (zeros_for(shape, g).index_add(dim, index, g),)
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 # -- index_add, index_copy, index_fill ---------------------------------------------------
@@ -132,7 +142,7 @@ def index_add(input, dim: int, index, source, alpha):
             gs = g.index_select(dim, index)
             gs = _as(gs if alpha == 1 else gs * alpha, source)
         return (g if want_input else None, gs)
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def index_copy(input, dim: int, index, source):
@@ -143,7 +153,7 @@ def index_copy(input, dim: int, index, source):
         gi = g.index_fill(dim, index, 0) if want_input else None
         gs = _as(g.index_select(dim, index), source) if source else None
         return gi, gs
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def index_fill(input, dim: int, index, value):
@@ -154,7 +164,7 @@ def index_fill(input, dim: int, index, value):
         kept = g.index_fill(dim, index, 0)
         gv = _as((g - kept).sum(), value) if value else None
         return (kept if want_input else None, gv)
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 # -- masked_* ----------------------------------------------------------------------------
@@ -201,7 +211,7 @@ def scatter(input, dim: int, index, src):
         gi = g.scatter(dim, index, 0.0) if want_input else None
         gs = pad_to(g.gather(dim, index), src._shape) if src else None
         return gi, gs
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def scatter_add(input, dim: int, index, src):
@@ -211,7 +221,7 @@ def scatter_add(input, dim: int, index, src):
     def backward(g):
         gs = pad_to(g.gather(dim, index), src._shape) if src else None
         return (g if want_input else None), gs
-    return backward, (index,)
+    return validated(backward), (index,)
 
 
 def scatter_reduce(input, dim: int, index, src, reduce: str, include_self: bool, result):
@@ -231,7 +241,7 @@ def scatter_reduce(input, dim: int, index, src, reduce: str, include_self: bool,
         else:
             gi, gp = _extreme_grads(g, input, dim, index, corner(src, index._shape), include_self, result)
         return (gi if want_input else None), (pad_to(gp, src_shape) if want_src else None)
-    return backward, reads
+    return validated(backward), reads
 
 
 def _hits(like, dim, index):
@@ -297,7 +307,7 @@ def index(input, key, put):
 
     def backward(g):
         return (put(zeros_for(shape, g), key, g, True),)
-    return backward, key_tensors(key)
+    return validated(backward), key_tensors(key)
 
 
 def index_put(input, key, values, accumulate: bool, put):
@@ -310,7 +320,7 @@ def index_put(input, key, values, accumulate: bool, put):
             gi = g if accumulate else put(g, key, 0.0, False)
         gv = value_grad(g[key], values) if values else None
         return gi, gv
-    return backward, key_tensors(key)
+    return validated(backward), key_tensors(key)
 
 
 def value_grad(g, values):
@@ -335,4 +345,4 @@ def sort_like(input, dim: int, indices, keepdim: bool = True):
         if not keepdim:
             g, idx = g.unsqueeze(dim), idx.unsqueeze(dim)
         return (zeros_for(shape, g).scatter(dim, idx, g),)
-    return backward, (indices,)
+    return validated(backward), (indices,)

@@ -8,12 +8,19 @@ In-place ops check their indices on the device before writing, so a bad index
 raises without leaving a half-written tensor. With autograd on, an in-place op
 runs out of place on a copy and adopts the result (backward formulas:
 _indexing_grads).
+
+Direct calls check indices at once (one read of the device error flag). Two
+internal modes avoid that wait: ``deferred_index_errors`` (a loss's targets:
+the error raises at the next sync, like CUDA's device asserts) and
+``validated_indices`` (a backward whose saved index the forward already checked).
 """
 from __future__ import annotations
 
 import numbers
 
 from . import _dtype
+from ._index_checks import _checks, raise_if_flagged
+from ._index_checks import flag_buffer as _flag
 from . import _indexing_grads as G
 from ._creation import full
 from ._promotion import torch_name
@@ -38,9 +45,8 @@ class IndexOutOfRangeError(IndexError, RuntimeError):
 
 
 def _raise_if_flagged(rt, message: str, exc=IndexOutOfRangeError) -> None:
-    """Read the device error flag once (waits) and raise when a kernel set it."""
-    if rt.take_error():
-        raise exc(message)
+    """Raise exc(message) if a kernel flagged a bad index (now, at the next sync, or never, by mode)."""
+    raise_if_flagged(rt, message, exc)
 
 
 def _at_least_1d(t: Tensor) -> Tensor:
@@ -100,7 +106,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     view = _at_least_1d(result)
     if view.numel():
         index_ops.gather_along(view, (x, _zero_at(x._stride, d)), (idx, idx._stride), x._shape[d], x._stride[d],
-                               False)
+                               False, err=_flag(x._runtime))
         _raise_if_flagged(x._runtime, f"index is out of bounds for dimension {d} with size {x._shape[d]}")
     G.track("GatherBackward0", result, (input,), G.gather, input, dim, index)
     return result if out is None else out.copy_(result)
@@ -150,9 +156,9 @@ def _check_scatter_shapes(self: Tensor, d: int, idx: Tensor, src) -> None:
 
 
 def _check_range(index: Tensor, size: int, message: str, wrap: bool = False, exc=IndexOutOfRangeError) -> None:
-    """Check index values on the device before an in-place write (one readback)."""
-    if index.numel():
-        index_ops.check_index(index, size, wrap)
+    """Check index values on the device before an in-place write (one readback, unless deferred or skipped)."""
+    if index.numel() and _checks.mode != "skip":
+        index_ops.check_index(index, size, wrap, err=_flag(index._runtime))
         _raise_if_flagged(index._runtime, message, exc)
 
 
@@ -285,7 +291,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out=None) -> Tensor:
     view = _at_least_1d(result)
     if view.numel():
         index_ops.gather_along(view, (x, _zero_at(x._stride, d)), (index, _only_at(index._stride[0], d, x.dim())),
-                               x._shape[d], x._stride[d], False)
+                               x._shape[d], x._stride[d], False, err=_flag(x._runtime))
         _raise_if_flagged(x._runtime, "index out of range in self", IndexError)
     elif index.numel():
         _check_range(index, x._shape[d], "index out of range in self", exc=IndexError)

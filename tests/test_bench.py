@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from cltorch import _bench, _bench_cases
 from cltorch.cli import main
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,9 @@ class DeviceRuntime:
         self._typed: dict = {}
         self._lock = threading.Lock()
         self._error_buf = None
+        self._deferred_buf = None
+        # (exception type, message) of the first deferred check whose flag nobody has read yet (defer_error)
+        self._pending = None
 
     # -- programs and kernels ------------------------------------------------
     def kernel(self, filename: str, name: str, defines: dict | None = None):
@@ -111,37 +114,80 @@ class DeviceRuntime:
             cl.enqueue_copy(self.queue, buf, np.ascontiguousarray(host), dst_offset=byte_offset, is_blocking=False)
 
     def download(self, buf, host: np.ndarray, byte_offset: int = 0) -> None:
-        """Copy a buffer into a contiguous host array, waiting for the result."""
+        """Copy a buffer into a contiguous host array, waiting for the result (and raising a deferred error)."""
         if host.nbytes:
+            pending = self._read_deferred() if self._pending is not None else None
             cl.enqueue_copy(self.queue, host, buf, src_offset=byte_offset, is_blocking=True)
+            if pending is not None:
+                self._raise_deferred(*pending)
 
     def copy_buffer(self, dst, src, nbytes: int, dst_offset: int = 0, src_offset: int = 0) -> None:
         """Device-side byte copy between two buffers of this device."""
         if nbytes:
             cl.enqueue_copy(self.queue, dst, src, byte_count=nbytes, dst_offset=dst_offset, src_offset=src_offset)
 
-    # -- device-side error flag ---------------------------------------------
+    # -- device-side error flags ------------------------------------------
     @property
     def error_buffer(self):
         """A one-int device buffer kernels set to report bad input (bad index, division by zero)."""
         if self._error_buf is None:
-            self._error_buf = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, 4)
-            cl.enqueue_fill_buffer(self.queue, self._error_buf, np.int32(0), 0, 4)
+            self._error_buf = self._flag_buffer()
         return self._error_buf
 
-    def take_error(self) -> int:
-        """Read and clear the error flag (waits for queued kernels)."""
-        if self._error_buf is None:
-            return 0
+    @property
+    def deferred_error_buffer(self):
+        """The flag of checks registered with defer_error (kept apart so an immediate check never sees them)."""
+        if self._deferred_buf is None:
+            self._deferred_buf = self._flag_buffer()
+        return self._deferred_buf
+
+    def _flag_buffer(self):
+        buf = cl.Buffer(self.context, cl.mem_flags.READ_WRITE, 4)
+        cl.enqueue_fill_buffer(self.queue, buf, np.int32(0), 0, 4)
+        return buf
+
+    def defer_error(self, exc_type, message: str) -> None:
+        """Register a check just launched against deferred_error_buffer; it raises at the next sync.
+
+        Like CUDA's asynchronous device asserts: take_error, download (item, tolist,
+        numpy, print) and synchronize read the flag and raise the first exception
+        registered since the last read when it is set. Nothing waits here, and only
+        the first registration is kept (one flag cannot say which check set it)."""
+        if self._pending is None:
+            self._pending = (exc_type, message)
+
+    def _read_deferred(self):
+        """Queue a read of the deferred flag (no wait) and take the pending check: (flag, event, check)."""
         flag = np.zeros(1, dtype=np.int32)
-        cl.enqueue_copy(self.queue, flag, self._error_buf, is_blocking=True)
+        event = cl.enqueue_copy(self.queue, flag, self.deferred_error_buffer, is_blocking=False)
+        pending, self._pending = self._pending, None
+        return flag, event, pending
+
+    def _raise_deferred(self, flag, event, pending) -> None:
+        event.wait()
         if flag[0]:
-            cl.enqueue_fill_buffer(self.queue, self._error_buf, np.int32(0), 0, 4)
+            cl.enqueue_fill_buffer(self.queue, self._deferred_buf, np.int32(0), 0, 4)
+            exc_type, message = pending
+            raise exc_type(message)
+
+    def take_error(self) -> int:
+        """Read and clear the error flag (waits for queued kernels); a deferred error raises first."""
+        pending = self._read_deferred() if self._pending is not None else None
+        flag = np.zeros(1, dtype=np.int32)
+        if self._error_buf is not None:
+            cl.enqueue_copy(self.queue, flag, self._error_buf, is_blocking=True)
+            if flag[0]:
+                cl.enqueue_fill_buffer(self.queue, self._error_buf, np.int32(0), 0, 4)
+        if pending is not None:
+            self._raise_deferred(*pending)
         return int(flag[0])
 
     def synchronize(self) -> None:
-        """Wait for every queued command of this device."""
+        """Wait for every queued command of this device; a deferred error raises here."""
+        pending = self._read_deferred() if self._pending is not None else None
         self.queue.finish()
+        if pending is not None:
+            self._raise_deferred(*pending)
 
 
 _enqueue = cl.enqueue_nd_range_kernel

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import _creation, _dtype
 from .. import _elementwise as _ew
+from .._index_checks import deferred_index_errors
 from ..tensor import Tensor
 from ._functional_activation import log_softmax
 from ._loss_utils import _no_grad_arg, _reduce, _reduction, _torch_name, backward_named
@@ -51,16 +52,21 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
     flat = flat.long()
     keep = flat.ne(ignore_index)
     safe = _ew.where(keep, flat, 0)
-    picked = -scores.gather(1, safe.unsqueeze(1)).squeeze(1)
-    w = keep.to(scores.dtype)
-    if weight is not None:
-        w = weight.reshape(-1).index_select(0, safe) * w
+    with _deferred_target_errors(c):  # a bad target raises at the next sync (loss.item()), not here
+        picked = -scores.gather(1, safe.unsqueeze(1)).squeeze(1)
+        w = keep.to(scores.dtype)
+        if weight is not None:
+            w = weight.reshape(-1).index_select(0, safe) * w
     loss = picked * w
     if reduction == "none":
         return loss.reshape(target.shape)
     if reduction == "sum":
         return loss.sum()
     return loss.sum() / w.sum()
+
+
+def _deferred_target_errors(c: int):
+    return deferred_index_errors(IndexError, f"Target out of bounds: expected class indices in [0, {c})")
 
 
 def _class_weight(weight, c: int, ndim: int, class_dim: int):
@@ -91,7 +97,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
             denom = keep.sum()
         else:
             safe = _ew.where(keep, target, 0).reshape(-1)
-            denom = (weight.reshape(-1).index_select(0, safe) * keep.reshape(-1).to(weight.dtype)).sum()
+            with _deferred_target_errors(c):
+                picked = weight.reshape(-1).index_select(0, safe)
+            denom = (picked * keep.reshape(-1).to(weight.dtype)).sum()
         smooth = smooth.sum() / denom
     elif reduction == "sum":
         smooth = smooth.sum()

@@ -4,7 +4,8 @@ dimension, masked fills and stream compaction (nonzero, masked_select, unique).
 Operands are (tensor, strides) pairs whose strides view the tensor at the
 launch shape (0 along broadcast or indexed dimensions). Kernels never touch
 memory through a bad index: they set the runtime's error flag to ``code``;
-reading it (``rt.take_error()``) is the caller's job.
+reading it (``rt.take_error()``) is the caller's job. ``err`` picks another flag
+buffer (the runtime's deferred_error_buffer for checks raised at the next sync).
 """
 from __future__ import annotations
 
@@ -35,12 +36,13 @@ def index_offsets(lin, idx, size: int, stride: int, first: bool, code: int) -> N
                   rt.error_buffer, layout, _I64(count))
 
 
-def check_index(idx, size: int, wrap: bool, code: int = 1) -> None:
+def check_index(idx, size: int, wrap: bool, code: int = 1, err=None) -> None:
     """Flag values of the index tensor outside [0, size) (negatives wrap when wrap)."""
     rt = idx._storage.runtime
+    err = rt.error_buffer if err is None else err
     for strided, layout, count in plan(idx._shape, [(idx._offset, idx._stride)]):
         k = rt.kernel("index.cl", "index_check", {"IDX": idx.dtype.tag, "CLT_STRIDED": strided})
-        rt.launch(k, count, _buf(idx), _I64(size), _I32(wrap), _I32(code), rt.error_buffer, layout, _I64(count))
+        rt.launch(k, count, _buf(idx), _I64(size), _I32(wrap), _I32(code), err, layout, _I64(count))
 
 
 def _row_split(out, src_st, idx_st):
@@ -64,9 +66,10 @@ def _row_split(out, src_st, idx_st):
     return numel(shape[:k]), inner, q
 
 
-def gather_along(out, src, idx, size: int, stride: int, wrap: bool, code: int = 1) -> None:
+def gather_along(out, src, idx, size: int, stride: int, wrap: bool, code: int = 1, err=None) -> None:
     """out = src[base + idx * stride] over out's shape; size < 0 skips the range check."""
     rt = out._storage.runtime
+    err = rt.error_buffer if err is None else err
     defines = {"OUT": out.dtype.tag, "A": src[0].dtype.tag, "IDX": idx[0].dtype.tag}
     rows = _row_split(out, src[1], idx[1]) if numel(out._shape) else None
     if rows is not None and rows[1] >= 8:
@@ -76,12 +79,12 @@ def gather_along(out, src, idx, size: int, stride: int, wrap: bool, code: int = 
         k = rt.kernel("index.cl", "gather_rows", defines)
         rt.launch(k, n, _buf(out), _I64(out._offset), _buf(src[0]), _I64(src[0]._offset), _buf(idx[0]),
                   _I64(idx[0]._offset), _I64(q), _I64(inner), _I64(span), _I64(size), _I64(stride), _I32(wrap),
-                  _I32(code), rt.error_buffer, _I64(n))
+                  _I32(code), err, _I64(n))
         return
     for strided, layout, count in plan(out._shape, _ops((out, out._stride), src, idx)):
         k = rt.kernel("index.cl", "gather_along", dict(defines, CLT_STRIDED=strided))
         rt.launch(k, count, _buf(out), _buf(src[0]), _buf(idx[0]), _I64(size), _I64(stride), _I32(wrap),
-                  _I32(code), rt.error_buffer, layout, _I64(count))
+                  _I32(code), err, layout, _I64(count))
 
 
 def scatter_along(dst, src, idx, shape, size: int, stride: int, wrap: bool, code: int = 1) -> None:
