@@ -9,7 +9,9 @@
  * element (h, w) at + h*xh + w*xw, so views are read without copying. Outputs
  * and index tensors are dense. Backward kernels gather: each input element
  * finds the outputs that read it, so there are no atomics and the sums are
- * deterministic. 1-D pooling runs as 2-D with H = 1. */
+ * deterministic (max pooling with non-overlapping windows instead has each output
+ * write its own cell of the input: still one writer per element). 1-D pooling runs
+ * as 2-D with H = 1. */
 #include "common.h"
 
 /* torch's CPU kernels round every product and sum separately; so do we, so
@@ -120,6 +122,29 @@ __kernel void max_pool_bwd(__global STYPE(T) *gi, __global const STYPE(T) *go, _
             for (long ow = ow0; ow < ow1; ++ow)
                 if (ip[oh * g.OW + ow] == me) acc += (acc_t)LD(T, go, X_AT(xb, oh, ow));
         ST(T, gi, r * g.W + w, acc);
+    }
+}
+
+/* The same gradient when windows do not overlap ((K - 1) * D + 1 <= S on both axes):
+ * output (oh, ow) owns the cell of input rows [oh*SH - PH, (oh+1)*SH - PH) and the
+ * columns alike, the last cell of each axis stretched to the input's edge. The cells
+ * partition the plane and each holds its window, so a work-item per output writes its
+ * whole cell (g at the argmax, 0 elsewhere): every element once, no fill, no conflicts. */
+__kernel void max_pool_bwd_cells(__global STYPE(T) *gi, __global const STYPE(T) *go, __global const long *idx,
+                                 pool_t g) {
+    OUT_ROWS
+    __global const long *ip = idx + g.io + r * g.OW;
+    long gb = p * g.H * g.W;
+    long hs = max(oh * g.SH - g.PH, 0L), he = oh == g.OH - 1 ? g.H : min((oh + 1) * g.SH - g.PH, g.H);
+    for (long ow = c0; ow < c1; ++ow) {
+        long ws = max(ow * g.SW - g.PW, 0L), we = ow == g.OW - 1 ? g.W : min((ow + 1) * g.SW - g.PW, g.W);
+        long k = ip[ow];
+        ct v = LD(T, go, X_AT(xb, oh, ow));
+        for (long h = hs; h < he; ++h)
+            for (long w = ws; w < we; ++w) {
+                long me = h * g.W + w;
+                ST(T, gi, gb + me, me == k ? v : (ct)0);
+            }
     }
 }
 

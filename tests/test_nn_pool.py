@@ -117,6 +117,60 @@ def test_max_pool_float64_and_empty_batch():
         compare(fn, (0, 3, 7, 5))
 
 
+
+# Non-overlapping windows ((k - 1) * dilation + 1 <= stride): the backward where each output
+# writes its own cell of grad_input (borders, gaps and padding included).
+DISJOINT2D = [
+    dict(kernel_size=2),
+    dict(kernel_size=2, stride=3, padding=1),
+    dict(kernel_size=3, ceil_mode=True),
+    dict(kernel_size=(2, 3), stride=(2, 4), padding=1, ceil_mode=True),
+    dict(kernel_size=2, stride=3, dilation=2, ceil_mode=True),
+    dict(kernel_size=(1, 2), stride=(2, 5)),
+]
+
+
+@pytest.mark.parametrize("kw", DISJOINT2D)
+@pytest.mark.parametrize("shape", [(2, 3, 7, 5), (1, 2, 9, 12)])
+def test_max_pool2d_disjoint_windows(kw, shape):
+    compare(lambda L, x: L.nn.functional.max_pool2d(x, return_indices=True, **kw), shape)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_max_pool_disjoint_strided_operands(layout):
+    # strided input, and a transposed (strided) upstream gradient reaching the backward
+    compare(lambda L, x: L.nn.functional.max_pool2d(x, 2, ceil_mode=True).transpose(-1, -2), (2, 3, 7, 9), layout)
+    compare(lambda L, x: L.nn.functional.max_pool1d(x, 3, 4, 1, ceil_mode=True), (3, 2, 13), layout)
+
+
+def test_max_pool_disjoint_ties_nan_float64():
+    arr = np.round(RNG.standard_normal((2, 3, 7, 9))).astype(np.float32)  # ties: the saved argmax gets it all
+    arr[0, 0, 1, 1] = arr[0, 1, 4, 4] = arr[0, 1, 4, 5] = np.nan
+    compare(lambda L, x: L.nn.functional.max_pool2d(x, 2, return_indices=True), None, arr=arr)
+    compare(lambda L, x: L.nn.functional.max_pool2d(x, (2, 3), (3, 3), 1, return_indices=True), None, arr=arr)
+    compare(lambda L, x: L.nn.functional.max_pool2d(x, 3, ceil_mode=True, return_indices=True), (2, 2, 8, 7),
+            dtype=np.float64, rtol=1e-12, atol=1e-12)
+
+
+def test_max_pool_disjoint_backward_writes_every_element():
+    from cltorch.ops import pool as pool_ops
+    x = torch.tensor(RNG.standard_normal((2, 3, 9, 11)).astype(np.float32))
+    for kw in (dict(kernel_size=2), dict(kernel_size=2, stride=4, padding=1, ceil_mode=True),
+               dict(kernel_size=2, stride=3, dilation=2)):
+        out, idx = F.max_pool2d(x, return_indices=True, **kw)
+        k, s = kw["kernel_size"], kw.get("stride", kw["kernel_size"])
+        p, d = kw.get("padding", 0), kw.get("dilation", 1)
+        window = (k, k, s, s, p, p, d, d)
+        assert pool_ops.windows_disjoint(window)
+        g = torch.tensor(RNG.standard_normal(tuple(out.shape)).astype(np.float32))
+        gi = torch.full(x.shape, float("nan"))  # an element the kernel skips stays NaN
+        pool_ops.max_pool_backward(gi, g, idx, (9, 11) + tuple(out.shape[2:]), window)
+        t_x = T.tensor(x.numpy(), requires_grad=True)
+        T.nn.functional.max_pool2d(t_x, **kw).backward(T.tensor(g.numpy()))
+        np.testing.assert_array_equal(gi.numpy(), t_x.grad.numpy())
+    assert not pool_ops.windows_disjoint((3, 3, 2, 2, 0, 0, 1, 1))
+    assert not pool_ops.windows_disjoint((2, 2, 2, 2, 0, 0, 2, 2))
+
 # -- average pooling -----------------------------------------------------------------------
 AVG2D = [
     dict(kernel_size=3, stride=2),
@@ -268,6 +322,7 @@ def test_upsample_aliases():
 GRADCHECK = {
     "max_pool2d": lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
     "max_pool1d_dilated": lambda x: F.max_pool1d(x.reshape(2, 3, -1), 2, 1, dilation=2),
+    "max_pool2d_disjoint": lambda x: F.max_pool2d(x, 2, 3, 1, ceil_mode=True),
     "avg_pool2d": lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     "adaptive_avg": lambda x: F.adaptive_avg_pool2d(x, (3, 2)),
     "adaptive_max": lambda x: F.adaptive_max_pool2d(x, (2, 3)),
@@ -294,6 +349,7 @@ def test_double_backward_matches_torch():
         y = lib.nn.functional.avg_pool2d(x, 3, 2, 1).pow(2).sum() + lib.nn.functional.max_pool2d(x * x, 2, 1).sum()
         y = y + lib.nn.functional.interpolate(x, scale_factor=1.5, mode="bilinear").pow(2).sum()
         y = y + lib.nn.functional.adaptive_avg_pool2d(x, 3).pow(2).sum()
+        y = y + lib.nn.functional.max_pool2d(x * x, 2, ceil_mode=True).pow(2).sum()
         (g,) = lib.autograd.grad(y, x, create_graph=True)
         (g * g).sum().backward()
         res[lib] = x.grad.detach().numpy() if lib is T else x.grad.numpy()
@@ -399,6 +455,7 @@ def test_modules_forward_like_torch():
 WIDE = {
     "max_pool": lambda L, x: L.nn.functional.max_pool2d(x, 3, 2, 1, return_indices=True),
     "max_pool_dilated": lambda L, x: L.nn.functional.max_pool2d(x, (2, 3), 1, 1, dilation=2),
+    "max_pool_disjoint": lambda L, x: L.nn.functional.max_pool2d(x, (2, 3), (2, 4), 1, ceil_mode=True),
     "avg_pool": lambda L, x: L.nn.functional.avg_pool2d(x, 3, 1, 1, count_include_pad=False),
     "adaptive_avg": lambda L, x: L.nn.functional.adaptive_avg_pool2d(x, (4, 11)),
     "adaptive_max": lambda L, x: L.nn.functional.adaptive_max_pool2d(x, (3, 23)),

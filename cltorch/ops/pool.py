@@ -47,8 +47,19 @@ def max_pool(out, idx, x, dims, window) -> None:
     _launch("max_pool_fwd", out, x, dims, numel(out._shape), False, _buf(out), _buf(idx), _buf(x), window=window)
 
 
+def windows_disjoint(window) -> bool:
+    """Whether no input element lies in two windows: the dilated span fits in the stride."""
+    kh, kw, sh, sw, _, _, dh, dw = window
+    return (kh - 1) * dh + 1 <= sh and (kw - 1) * dw + 1 <= sw
+
+
 def max_pool_backward(gi, g, idx, dims, window) -> None:
     """gi (dense, H x W planes) = sum of g over the windows whose argmax is each element."""
+    if windows_disjoint(window):
+        # one work-item per output writes its cell of gi (no fill, no search over windows)
+        _launch("max_pool_bwd_cells", gi, g, dims, numel(g._shape), False, _buf(gi), _buf(g), _buf(idx),
+                window=window, io=idx._offset)
+        return
     _launch("max_pool_bwd", gi, g, dims, numel(gi._shape), True, _buf(gi), _buf(g), _buf(idx), window=window,
             io=idx._offset)
 
