@@ -132,8 +132,18 @@ def addmm(input, m1, m2, beta, alpha):
     def backward(g):
         return (reduce_to(_scale(g, beta), input) if _req(input) else None,
                 _scale(g.mm(m2.t()), alpha) if _req(m1) else None,
-                _scale(m1.t().mm(g), alpha) if _req(m2) else None)
+                _scale(_mat_grad_t(m1, g) if _is_transposed(m2) else m1.t().mm(g), alpha) if _req(m2) else None)
     return backward, _saved((m1, (m2,)), (m2, (m1,)))
+
+
+def _is_transposed(m) -> bool:
+    """True for a 2-D transposed view of a dense matrix (linear's weight.t())."""
+    return m.dim() == 2 and m._stride == (1, m._shape[0]) and m._shape[0] > 1 and m._shape[1] > 1
+
+
+def _mat_grad_t(m1, g):
+    """m1.T @ g computed as (g.T @ m1).T, so the gradient of a transposed weight lands dense in its layout."""
+    return g.t().mm(m1).t()
 
 
 def addmv(input, mat, vec, beta, alpha):

@@ -150,11 +150,11 @@ class DeviceRuntime:
         """Register a check just launched against deferred_error_buffer; it raises at the next sync.
 
         Like CUDA's asynchronous device asserts: take_error, download (item, tolist,
-        numpy, print) and synchronize read the flag and raise the first exception
+        numpy, print) and synchronize read the flag and raise the latest exception
         registered since the last read when it is set. Nothing waits here, and only
-        the first registration is kept (one flag cannot say which check set it)."""
-        if self._pending is None:
-            self._pending = (exc_type, message)
+        the latest registration is kept (one flag cannot say which check set it; the
+        first would be a stale check that passed long ago in a loop that never syncs)."""
+        self._pending = (exc_type, message)
 
     def _read_deferred(self):
         """Queue a read of the deferred flag (no wait) and take the pending check: (flag, event, check)."""

@@ -6,6 +6,7 @@ from .. import _elementwise as _ew
 from .._index_checks import deferred_index_errors
 from ..tensor import Tensor
 from ._functional_activation import log_softmax
+from ._functional_fused_ce import fused_cross_entropy, fusable
 from ._loss_utils import _no_grad_arg, _reduce, _reduction, _torch_name, backward_named
 
 __all__ = ["nll_loss", "cross_entropy", "multi_margin_loss"]
@@ -83,6 +84,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if tuple(target.shape) == tuple(input.shape):
         return _soft_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, class_dim)
     _check_index_target(target)
+    if fusable(input, target, weight, reduction, label_smoothing):
+        return fused_cross_entropy(input, target, ignore_index, reduction)
     logp = log_softmax(input, class_dim)
     loss = nll_loss(logp, target, weight, None, ignore_index, None, reduction)
     if label_smoothing <= 0:
