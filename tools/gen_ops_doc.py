@@ -18,7 +18,7 @@ DEFAULT_OUTPUT = ROOT / "docs" / "ops.md"
 
 # Display order of dtypes inside a cell.
 DTYPE_ORDER = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")
-FORM_ORDER = ("function", "method", "in-place")
+FORM_ORDER = ("function", "method", "in-place", "functional")
 
 
 def _import_cltorch():
@@ -53,7 +53,8 @@ def forms_of(info, cltorch) -> list:
     such registry entries).
     """
     exists = {"function": hasattr(cltorch, info.name), "method": hasattr(cltorch.Tensor, info.name),
-              "in-place": hasattr(cltorch.Tensor, info.name + "_") or hasattr(cltorch, info.name + "_")}
+              "in-place": hasattr(cltorch.Tensor, info.name + "_") or hasattr(cltorch, info.name + "_"),
+              "functional": hasattr(cltorch.nn.functional, info.name)}
     forms = {"in-place" if f == "inplace" else f for f in info.forms}
     forms = {f for f in forms if exists.get(f, True)}
     if exists["in-place"]:
@@ -76,7 +77,8 @@ def render() -> str:
         "# cltorch ops",
         "",
         f"{len(registry.OPS)} ops in {len(by_family)} families. *forms*: called as `cltorch.op(...)` (function), "
-        "`tensor.op(...)` (method), and/or with an in-place `op_` variant. *backward*: whether autograd has a "
+        "`tensor.op(...)` (method), `cltorch.nn.functional.op(...)` (functional), and/or with an in-place `op_` "
+        "variant. *backward*: whether autograd has a "
         "gradient formula for it.",
         "",
     ]

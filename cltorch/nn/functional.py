@@ -23,3 +23,6 @@ def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
         return _linalg.addmm(bias, input, weight.t())
     out = _linalg.matmul(input, weight.t())
     return out + bias if bias is not None else out
+
+
+from . import _registry_nn  # noqa: E402,F401  (lists these ops in docs/ops.md)
