@@ -15,7 +15,7 @@ import time
 import warnings
 from collections import deque
 
-from ... import Tensor, no_grad, rand, stack
+from ... import Tensor, no_grad, stack
 from ..utilities.exceptions import MisconfigurationException
 from . import _optim
 from ._checkpoint_io import capture_rng, restore_rng
@@ -191,9 +191,6 @@ class FitLoop:
         if skip:
             restore_rng(self._epoch_start_rng)
         else:
-            # DataLoader iterators draw host-side numbers from a buffer keyed by the generator's position; one
-            # draw here moves the generator so the buffer is always refilled, in a fresh run as in a resumed one.
-            rand(1)
             self._epoch_start_rng = capture_rng()
         batches = LimitedIterator(trainer.train_dataloader, trainer.num_training_batches, start=skip)
         if skip:

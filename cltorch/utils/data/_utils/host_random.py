@@ -8,41 +8,19 @@ same draws and other random ops advance past them.
 """
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from .... import random as _random
 
-_BLOCKS = 64  # counters reserved per refill; NumPy's Philox-4x64 gives 4 doubles per counter
-
-
-class _Stream:
-    __slots__ = ("state", "buf", "pos")
-
-    def __init__(self):
-        self.state, self.buf, self.pos = None, np.empty(0), 0
-
-
-_streams: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def uniform(n: int, generator=None) -> np.ndarray:
-    """n floats in [0, 1) drawn from ``generator`` (cltorch's default generator when None)."""
+    """n floats in [0, 1) drawn from ``generator`` (cltorch's default generator when None).
+
+    Each call reserves its own counters (NumPy's Philox-4x64 gives 4 doubles per counter), so the
+    generator's state alone fixes every later draw: a restored state replays them exactly.
+    """
     g = _random.default_generator if generator is None else generator
-    s = _streams.get(g)
-    if s is None:
-        s = _streams[g] = _Stream()
-    if s.state != (g._seed, g._offset) or s.pos + n > s.buf.size:
-        blocks = max(_BLOCKS, n // 4 + 1)
-        seed, start = g.take(blocks)
-        bits = np.random.Philox(key=seed, counter=start)
-        s.buf = np.random.Generator(bits).random(blocks * 4)
-        s.pos = 0
-        s.state = (g._seed, g._offset)
-    out = s.buf[s.pos:s.pos + n]
-    s.pos += n
-    return out
+    seed, start = g.take(n // 4 + 1)
+    return np.random.Generator(np.random.Philox(key=seed, counter=start)).random(n)
 
 
 def rand(generator=None) -> float:
